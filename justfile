@@ -1,0 +1,41 @@
+# CAMS Live: every recipe is a verb. Run them through ./dev, which installs what is missing.
+set dotenv-load := false
+
+# list the recipes
+help:
+    @just --list
+
+# start the whole stack on embedded defaults (nats-server, SQLite, every service)
+up *args:
+    uv run python -m devstack up {{args}}
+
+# apply database migrations for every service
+migrate:
+    uv run python -m devstack migrate
+
+# run the whole test suite: unit, integration (NATS, SQLite, PostgreSQL), end to end
+test *args:
+    uv run pytest {{args}}
+
+# lint and type-check
+lint:
+    uv run ruff check .
+    uv run ruff format --check .
+    uv run mypy libs/contracts/src libs/messaging/src libs/testkit/src services/gateway/src services/bookings/src services/trainers/src services/notifications/src services/realtime/src deploy/devstack/src
+
+# format the code
+fmt:
+    uv run ruff format .
+    uv run ruff check --fix .
+
+# regenerate the checked-in JSON Schemas of every contract
+schemas:
+    uv run python -m contracts.schemas write
+
+# check that this machine has what the stack needs
+doctor:
+    uv run python -m devstack doctor
+
+# run the benchmarks under bench/
+bench:
+    uv run python bench/realtime_broadcast.py

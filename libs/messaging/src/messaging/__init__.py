@@ -1,0 +1,1 @@
+"""Messaging by contract types over NATS: publish, request, serve, consume, and an outbox."""

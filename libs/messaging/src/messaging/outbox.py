@@ -1,0 +1,109 @@
+"""Transactional outbox: an event row commits with the domain row; a relay publishes it.
+
+The relay publishes with `Nats-Msg-Id` = event id, so JetStream drops a repeat, and waits
+(with backoff) while NATS is away; nothing is lost and nothing reaches a stream twice.
+"""
+
+import asyncio
+import logging
+from datetime import datetime
+
+import orjson
+from nats.js import JetStreamContext
+from sqlalchemy import Column, LargeBinary
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contracts.envelope import Event, utc_now
+from messaging import tracing
+from messaging.codec import encode
+
+log = logging.getLogger(__name__)
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(unique=True, max_length=36)
+    subject: str = Field(max_length=255)
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    headers: str = "{}"
+    created_at: datetime = Field(default_factory=utc_now)
+    published_at: datetime | None = Field(default=None, index=True)
+
+
+def stage(session: AsyncSession, event: Event) -> None:
+    """Add `event` to the session's transaction, with the current trace context."""
+    session.add(
+        OutboxMessage(
+            event_id=str(event.event_id),
+            subject=event.subject,
+            payload=encode(event),
+            headers=orjson.dumps(tracing.inject()).decode(),
+        )
+    )
+
+
+class OutboxRelay:
+    """Publishes unpublished outbox rows in order; `wake()` after a commit skips the poll wait."""
+
+    def __init__(
+        self, engine: AsyncEngine, js: JetStreamContext, poll_seconds: float = 1.0, batch: int = 100
+    ) -> None:
+        self._engine = engine
+        self._js = js
+        self._poll_seconds = poll_seconds
+        self._batch = batch
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                sent = await self.publish_pending()
+                backoff = 0.1
+            except Exception as exc:
+                log.warning("outbox relay waiting for NATS: %s", exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if sent < self._batch:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+                except TimeoutError:
+                    pass
+
+    async def publish_pending(self) -> int:
+        """Publish up to one batch; return how many went out."""
+        async with AsyncSession(self._engine, expire_on_commit=False) as session:
+            rows = (
+                await session.exec(
+                    select(OutboxMessage)
+                    .where(col(OutboxMessage.published_at).is_(None))
+                    .order_by(col(OutboxMessage.id))
+                    .limit(self._batch)
+                )
+            ).all()
+            for row in rows:
+                await self._publish(row)
+                row.published_at = utc_now()
+                session.add(row)
+                await session.commit()
+            return len(rows)
+
+    async def _publish(self, row: OutboxMessage) -> None:
+        stored = orjson.loads(row.headers)
+        with tracing.tracer.start_as_current_span(
+            f"{row.subject} publish",
+            context=tracing.extract(stored),
+            attributes={"messaging.system": "nats", "messaging.destination.name": row.subject,
+                        "messaging.message.id": row.event_id},
+        ):
+            headers = tracing.inject({"Nats-Msg-Id": row.event_id})
+            await self._js.publish(row.subject, row.payload, headers=headers, timeout=2.0)

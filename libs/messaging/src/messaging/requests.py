@@ -1,0 +1,43 @@
+"""Sending a request by contract and getting its typed reply, or a ServiceError."""
+
+from typing import Any, cast
+
+from nats.aio.client import Client
+from nats.errors import NoRespondersError, TimeoutError
+from nats.micro.request import ERROR_CODE_HEADER, ERROR_HEADER
+from opentelemetry.trace import SpanKind
+
+from contracts.envelope import Request
+from contracts.errors import ErrorCode, ServiceError, ServiceErrorReply
+from messaging import tracing
+from messaging.codec import decode, encode
+
+
+async def request(nc: Client, message: Request, timeout: float = 5.0) -> Any:
+    """Send `message` on its subject; return an instance of its `reply` type.
+
+    Raises ServiceError: the service's own error, or `unavailable` when no instance answers.
+    """
+    subject = message.subject
+    with tracing.tracer.start_as_current_span(
+        f"{subject} request",
+        kind=SpanKind.CLIENT,
+        attributes={"messaging.system": "nats", "messaging.destination.name": subject},
+    ):
+        try:
+            reply = await nc.request(
+                subject, encode(message), timeout=timeout, headers=tracing.inject()
+            )
+        except NoRespondersError as exc:
+            raise ServiceError(ErrorCode.unavailable, f"no service answers {subject}") from exc
+        except TimeoutError as exc:
+            raise ServiceError(ErrorCode.unavailable, f"{subject} timed out") from exc
+    headers = reply.headers or {}
+    if ERROR_HEADER in headers:
+        try:
+            body = decode(ServiceErrorReply, reply.data)
+        except ValueError:
+            code = headers.get(ERROR_CODE_HEADER, ErrorCode.internal)
+            body = ServiceErrorReply(code=ErrorCode(code), message=headers[ERROR_HEADER])
+        raise ServiceError(body.code, body.message, body.fields)
+    return cast(Any, decode(message.reply, reply.data))

@@ -1,0 +1,72 @@
+"""Serving request/reply endpoints as a NATS micro service, typed by contract.
+
+A handler takes a request contract and returns its reply contract; decoding, encoding, error
+headers and tracing live here only.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from nats.aio.client import Client
+from nats.micro import ServiceConfig, add_service
+from nats.micro.request import Request as MicroRequest
+from nats.micro.service import Service
+from opentelemetry.trace import SpanKind
+from pydantic import BaseModel, ValidationError
+
+from contracts.envelope import Request
+from contracts.errors import ErrorCode, FieldError, ServiceError
+from messaging import tracing
+from messaging.codec import decode, encode
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any], Awaitable[BaseModel]]
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    return [
+        FieldError(loc=list(err["loc"]), msg=err["msg"], type=err["type"]) for err in exc.errors()
+    ]
+
+
+async def _answer(contract: type[Request], handler: Handler, msg: MicroRequest) -> None:
+    with tracing.handle_span(contract.subject, msg.headers, kind=SpanKind.SERVER) as span:
+        try:
+            reply = await handler(decode(contract, msg.data))
+            await msg.respond(encode(reply))
+            return
+        except ValidationError as exc:
+            error = ServiceError(ErrorCode.invalid, "invalid request", field_errors(exc))
+        except ServiceError as exc:
+            error = exc
+        except Exception:
+            log.exception("handler failed", extra={"subject": contract.subject})
+            error = ServiceError(ErrorCode.internal, "internal error")
+        span.set_attribute("error.type", error.code.value)
+        await msg.respond_error(error.code.value, error.message, encode(error.reply()))
+
+
+async def serve(
+    nc: Client,
+    name: str,
+    version: str,
+    handlers: Mapping[type[Request], Handler],
+    description: str = "",
+) -> Service:
+    """Start service `name` with one endpoint per request contract, in a shared queue group."""
+    service = await add_service(
+        nc, ServiceConfig(name=name, version=version, description=description, queue_group=name)
+    )
+    for contract, handler in handlers.items():
+
+        async def endpoint(
+            msg: MicroRequest, contract: type[Request] = contract, handler: Handler = handler
+        ) -> None:
+            await _answer(contract, handler, msg)
+
+        await service.add_endpoint(
+            name=contract.subject.rsplit(".", 1)[-1], subject=contract.subject, handler=endpoint
+        )
+    return service

@@ -1,0 +1,16 @@
+"""`python -m bookings [migrate]`: run the bookings service, or apply its schema."""
+
+import asyncio
+import sys
+
+from messaging.runtime import run_service
+
+from bookings.bootstrap import bootstrap
+from bookings.migrate import migrate
+from bookings.settings import BookingsSettings
+
+settings = BookingsSettings()
+if sys.argv[1:] == ["migrate"]:
+    asyncio.run(migrate(settings.database_url))
+else:
+    run_service("bookings", lambda: bootstrap(settings))

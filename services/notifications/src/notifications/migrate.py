@@ -1,0 +1,12 @@
+"""Schema of the notifications database (idempotent)."""
+
+from messaging.db import create_tables, make_engine
+from messaging.outbox import OutboxMessage
+
+
+async def migrate(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        await create_tables(engine, [OutboxMessage.__table__])  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()

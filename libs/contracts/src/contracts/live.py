@@ -58,17 +58,21 @@ class ChannelFrame(Contract):
     event: str
     data: str
     except_socket_id: str | None = None
+    user_id: str | None = None
 
 
 DELIVER_PREFIX = "live.deliver"
 
 
+def _tokens(text: str) -> str:
+    return ".".join(token or "%" for token in text.split("."))
+
+
 def deliver_subject(app_id: str, channel: str) -> str:
     """Channel names may hold '.', which NATS reads as a token separator. That is harmless for an
     exact subscription unless a token is empty, so an empty token becomes '%', a character no
-    channel name may contain."""
-    safe = ".".join(token or "%" for token in channel.split("."))
-    return f"{DELIVER_PREFIX}.{app_id}.{safe}"
+    channel name (nor app id) may contain."""
+    return f"{DELIVER_PREFIX}.{_tokens(app_id)}.{_tokens(channel)}"
 
 
 class ContextVersions(Reply):

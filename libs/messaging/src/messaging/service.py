@@ -34,18 +34,28 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
 async def _answer(contract: type[Request], handler: Handler, msg: MicroRequest) -> None:
     with tracing.handle_span(contract.subject, msg.headers, kind=SpanKind.SERVER) as span:
         try:
-            reply = await handler(decode(contract, msg.data))
-            await msg.respond(encode(reply))
-            return
+            error = await _handle(handler, decode(contract, msg.data), msg)
         except ValidationError as exc:
             error = ServiceError(ErrorCode.invalid, "invalid request", field_errors(exc))
-        except ServiceError as exc:
-            error = exc
-        except Exception:
-            log.exception("handler failed", extra={"subject": contract.subject})
-            error = ServiceError(ErrorCode.internal, "internal error")
-        span.set_attribute("error.type", error.code.value)
-        await msg.respond_error(error.code.value, error.message, encode(error.reply()))
+        except ValueError as exc:  # not JSON at all: the caller's fault, not an internal error
+            error = ServiceError(ErrorCode.invalid, f"request is not JSON: {exc}")
+        if error is not None:
+            span.set_attribute("error.type", error.code.value)
+            await msg.respond_error(error.code.value, error.message, encode(error.reply()))
+
+
+async def _handle(handler: Handler, message: Request, msg: MicroRequest) -> ServiceError | None:
+    """Run the handler and send its reply; or return the error to answer with instead."""
+    try:
+        await msg.respond(encode(await handler(message)))
+        return None
+    except ValidationError as exc:
+        return ServiceError(ErrorCode.invalid, "invalid request", field_errors(exc))
+    except ServiceError as exc:
+        return exc
+    except Exception:
+        log.exception("handler failed", extra={"subject": message.subject})
+        return ServiceError(ErrorCode.internal, "internal error")
 
 
 async def serve(

@@ -134,7 +134,7 @@ class Hub:
         state = channels.get(channel)
         if state is None:
             state = channels[channel] = Channel()
-            self._notify(self.listener.channel_occupied(app_id, channel))
+            self.notify(self.listener.channel_occupied(app_id, channel))
         if subscriber.socket_id not in state.subscribers:
             state.subscribers[subscriber.socket_id] = subscriber
             self.metrics.subscriptions.labels(kind_of(channel).value).inc()
@@ -159,7 +159,7 @@ class Hub:
                 state, channel, "pusher_internal:member_added",
                 {"user_id": user_id, "user_info": user_info}, socket_id,
             )
-            self._notify(self.listener.member_added(app_id, channel, user_id))
+            self.notify(self.listener.member_added(app_id, channel, user_id))
         else:
             member.socket_ids.add(socket_id)
 
@@ -174,7 +174,7 @@ class Hub:
             del channels[channel]
             if not channels:
                 del self._channels[app_id]
-            self._notify(self.listener.channel_vacated(app_id, channel))
+            self.notify(self.listener.channel_vacated(app_id, channel))
 
     def _leave(self, app_id: str, channel: str, state: Channel, socket_id: str) -> None:
         user_id = state.user_of_socket.pop(socket_id, None)
@@ -187,7 +187,7 @@ class Hub:
             self._broadcast_internal(
                 state, channel, "pusher_internal:member_removed", {"user_id": user_id}, None
             )
-            self._notify(self.listener.member_removed(app_id, channel, user_id))
+            self.notify(self.listener.member_removed(app_id, channel, user_id))
 
     # -- signed-in users ------------------------------------------------------------------
 
@@ -237,7 +237,8 @@ class Hub:
 
     # -- listener calls -------------------------------------------------------------------
 
-    def _notify(self, result: Awaitable[None] | None) -> None:
+    def notify(self, result: Awaitable[None] | None) -> None:
+        """Run a listener's (or publisher's) awaitable as a task, logging its failure."""
         if not inspect.isawaitable(result):
             return
         task = asyncio.ensure_future(result)

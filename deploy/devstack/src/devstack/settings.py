@@ -1,0 +1,20 @@
+"""Configuration of the dev stack, from the environment (prefix CAMS_; NATS_URL as is)."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StackSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CAMS_")
+
+    # Unset: start the embedded nats-server (JetStream, data under data_dir) on nats_port.
+    nats_url: str | None = Field(default=None, validation_alias="NATS_URL")
+    nats_port: int = 4223  # 4222 is often a system NATS already
+    data_dir: Path = Path(".data")
+    gateway_port: int = 8000
+    realtime_port: int = 8080
+    host: str = "127.0.0.1"
+    seed_demo_users: bool = True
+    ready_timeout_seconds: float = 60.0

@@ -1,0 +1,21 @@
+"""The FastAPI application: REST under /api/v1, ops endpoints at the root."""
+
+from fastapi import APIRouter, FastAPI
+
+from gateway.routes import auth, broadcasting, children, live_refresh, ops, users
+from gateway.state import GatewayState
+from gateway.tracing import TracingMiddleware
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(state: GatewayState) -> FastAPI:
+    app = FastAPI(title="CAMS Live", version="0.1.0", description="REST gateway of CAMS Live")
+    app.state.gateway = state
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, users, children, broadcasting, live_refresh):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(ops.router)
+    app.add_middleware(TracingMiddleware)
+    return app

@@ -1,0 +1,26 @@
+"""Configuration of the gateway, from the environment (prefix GATEWAY_)."""
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    nats_url: str = Field(default="nats://127.0.0.1:4222", validation_alias="NATS_URL")
+    database_url: str = "sqlite:///.data/gateway.db"
+    jwt_secret: SecretStr = SecretStr("dev-only-change-me-in-production-0123456789")
+    token_ttl_seconds: int = 3600
+    request_timeout_seconds: float = 3.0
+
+    # The Pusher app whose channels this gateway authorises (design.md: dev credentials).
+    pusher_app_id: str = "cams"
+    pusher_app_key: str = "local-dev-key"
+    pusher_app_secret: SecretStr = SecretStr("local-dev-secret")
+    pusher_encryption_master_key_base64: SecretStr | None = None
+
+    # Demo users are seeded only in the dev profile.
+    seed_demo_users: bool = False
+    dev_password: SecretStr = SecretStr("password")

@@ -1,0 +1,15 @@
+"""What the routes share, built once in the composition root and kept on the app."""
+
+from dataclasses import dataclass
+
+from messaging.unit_of_work import UnitOfWork
+from nats.aio.client import Client
+
+from gateway.settings import GatewaySettings
+
+
+@dataclass
+class GatewayState:
+    settings: GatewaySettings
+    nc: Client
+    uow: UnitOfWork

@@ -1,0 +1,297 @@
+"""One client's Pusher protocol 7 session: handshake, pings, subscriptions, client events, signin.
+
+Transport-agnostic: it reads decoded text messages and writes ready frames through a `Link`.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from typing import Any, Protocol
+
+import orjson
+
+from realtime.pusher import signing, wire
+from realtime.pusher.apps import App
+from realtime.pusher.channels import (
+    ChannelKind,
+    accepts_client_events,
+    is_valid_name,
+    kind_of,
+    needs_signature,
+    server_to_user_channel,
+)
+from realtime.pusher.config import ServerConfig
+from realtime.pusher.hub import Hub
+
+log = logging.getLogger("realtime.pusher.connection")
+
+# Close codes, chosen for how pusher-js reacts: 4000-4099 and >= 4300 mean "never come back",
+# 4100-4199 "back off, then reconnect", 4200-4299 "reconnect now".
+APP_NOT_FOUND = 4001
+UNSUPPORTED_PROTOCOL = 4007
+NO_PROTOCOL = 4008
+UNAUTHORIZED = 4009
+OVER_CAPACITY = 4100
+RECONNECT = 4200
+PONG_NOT_RECEIVED = 4201
+CLIENT_EVENT_RATE_LIMIT = 4301  # sent as pusher:error only; the connection stays
+
+
+class Link(Protocol):
+    """The socket under a connection."""
+
+    def write(self, frame: bytes) -> None: ...
+
+    def close(self, code: int, reason: str) -> None: ...
+
+
+def new_socket_id() -> str:
+    return f"{secrets.randbelow(10**9) + 1}.{secrets.randbelow(10**9) + 1}"
+
+
+class SubscriptionRefused(Exception):
+    def __init__(self, status: int, error: str, type_: str = "AuthError") -> None:
+        super().__init__(error)
+        self.status, self.error, self.type = status, error, type_
+
+
+class PusherConnection:
+    def __init__(self, hub: Hub, app: App, config: ServerConfig, link: Link) -> None:
+        self.hub, self.app, self.config, self.link = hub, app, config, link
+        self.socket_id = new_socket_id()
+        self.user_id: str | None = None  # set by pusher:signin
+        self.channels: set[str] = set()
+        self.last_seen = time.monotonic()
+        self.ping_sent_at: float | None = None
+        self._window = 0
+        self._window_events = 0
+        self._closed = False
+
+    @property
+    def log_extra(self) -> dict[str, Any]:
+        return {"socket_id": self.socket_id, "user_id": self.user_id, "app_id": self.app.id}
+
+    # -- Subscriber -----------------------------------------------------------------------
+
+    def send_frame(self, frame: bytes) -> None:
+        self.link.write(frame)
+
+    def terminate(self, code: int, reason: str) -> None:
+        self.link.close(code, reason)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        established = {
+            "socket_id": self.socket_id,
+            "activity_timeout": max(1, round(self.config.activity_timeout)),
+        }
+        self._send("pusher:connection_established", wire.json_string(established))
+        log.info("connection established", extra=self.log_extra)
+
+    def closed(self) -> None:
+        """Forget the connection: its subscriptions, presence memberships and signin."""
+        if self._closed:
+            return
+        self._closed = True
+        for channel in list(self.channels):
+            self.hub.unsubscribe(self.app.id, channel, self)
+        self.channels.clear()
+        if self.user_id is not None:
+            self.hub.sign_out(self.app.id, self.user_id, self)
+        log.info("connection closed", extra=self.log_extra)
+
+    def check_idle(self, now: float) -> None:
+        """Ping after `activity_timeout` of silence; close 4201 if still silent after that."""
+        if self.ping_sent_at is not None:
+            if now - self.ping_sent_at > self.config.pong_timeout:
+                log.info("no pong, closing", extra=self.log_extra)
+                self.terminate(PONG_NOT_RECEIVED, "Pong reply not received")
+        elif now - self.last_seen > self.config.activity_timeout:
+            self.ping_sent_at = now
+            self._send("pusher:ping", {})
+
+    # -- incoming -------------------------------------------------------------------------
+
+    def on_message(self, text: bytes | str) -> None:
+        self.last_seen = time.monotonic()
+        self.ping_sent_at = None
+        try:
+            message = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            self._error("Invalid JSON")
+            return
+        if not isinstance(message, dict) or not isinstance(message.get("event"), str):
+            self._error("A message must be a JSON object with an event name")
+            return
+        event: str = message["event"]
+        data = message.get("data")
+        if event == "pusher:ping":
+            self._send("pusher:pong", {})
+        elif event == "pusher:pong":
+            pass
+        elif event == "pusher:subscribe":
+            self._subscribe(data if isinstance(data, dict) else {})
+        elif event == "pusher:unsubscribe":
+            channel = data.get("channel") if isinstance(data, dict) else None
+            if isinstance(channel, str) and channel in self.channels:
+                self.channels.discard(channel)
+                self.hub.unsubscribe(self.app.id, channel, self)
+        elif event == "pusher:signin":
+            self._signin(data if isinstance(data, dict) else {})
+        elif event.startswith("client-"):
+            self._client_event(event, message.get("channel"), data)
+        else:
+            self._error(f"Unsupported event: {event[:64]}")
+
+    # -- subscriptions --------------------------------------------------------------------
+
+    def _subscribe(self, data: dict[str, Any]) -> None:
+        channel = data.get("channel")
+        if not isinstance(channel, str) or not is_valid_name(channel):
+            self._error("Invalid channel name")
+            return
+        try:
+            succeeded = self._authorize_and_join(channel, data)
+        except SubscriptionRefused as refused:
+            self.hub.metrics.auth_failures.labels(str(refused.status)).inc()
+            log.info(
+                "subscription refused: %s", refused.error,
+                extra={**self.log_extra, "channel": channel},
+            )
+            self._send(
+                "pusher:subscription_error",
+                {"type": refused.type, "error": refused.error, "status": refused.status},
+                channel,
+            )
+            return
+        self.channels.add(channel)
+        self._send("pusher_internal:subscription_succeeded", succeeded, channel)
+
+    def _authorize_and_join(self, channel: str, data: dict[str, Any]) -> str:
+        """Subscribes if allowed; returns the subscription_succeeded data."""
+        kind = kind_of(channel)
+        if kind is ChannelKind.SERVER_TO_USER:
+            if self.user_id is None or channel != server_to_user_channel(self.user_id):
+                raise SubscriptionRefused(403, "Sign in as this user to subscribe")
+            self.hub.subscribe(self.app.id, channel, self)
+            return "{}"
+        channel_data = data.get("channel_data") if kind is ChannelKind.PRESENCE else None
+        if kind is ChannelKind.PRESENCE and not isinstance(channel_data, str):
+            raise SubscriptionRefused(401, "Presence subscriptions need channel_data")
+        if needs_signature(kind) and not signing.verify_channel(
+            self.app, self.socket_id, channel, data.get("auth"), channel_data
+        ):
+            raise SubscriptionRefused(401, "Invalid signature")
+        if kind is ChannelKind.PRESENCE:
+            assert isinstance(channel_data, str)
+            user_id, user_info = self._presence_member(channel, channel_data)
+            self.hub.join(self.app.id, channel, self, user_id, user_info)
+            members: str = wire.json_string(self.hub.presence_data(self.app.id, channel))
+            return members
+        self.hub.subscribe(self.app.id, channel, self)
+        return "{}"
+
+    def _presence_member(self, channel: str, channel_data: str) -> tuple[str, Any]:
+        try:
+            member = orjson.loads(channel_data)
+        except orjson.JSONDecodeError:
+            raise SubscriptionRefused(400, "channel_data is not JSON", "InvalidChannel") from None
+        user_id = member.get("user_id") if isinstance(member, dict) else None
+        if isinstance(user_id, int) and not isinstance(user_id, bool):
+            user_id = str(user_id)
+        if not isinstance(user_id, str) or not 0 < len(user_id) <= 128:
+            raise SubscriptionRefused(400, "channel_data needs a user_id", "InvalidChannel")
+        user_info = member.get("user_info")
+        if len(orjson.dumps(user_info)) > self.config.max_user_info_bytes:
+            raise SubscriptionRefused(413, "user_info is larger than 1 KB", "InvalidChannel")
+        state = self.hub.channel(self.app.id, channel)
+        if (
+            state is not None
+            and user_id not in state.members
+            and len(state.members) >= self.config.max_presence_members
+        ):
+            raise SubscriptionRefused(403, "Presence channel is full", "LimitReached")
+        return user_id, user_info
+
+    # -- client events --------------------------------------------------------------------
+
+    def _client_event(self, event: str, channel: object, data: object) -> None:
+        if not isinstance(channel, str) or channel not in self.channels:
+            self._error("Client event rejected: not subscribed to the channel")
+            return
+        kind = kind_of(channel)
+        if not accepts_client_events(kind):
+            self._error("Client events are only allowed on private and presence channels")
+            return
+        payload = data if isinstance(data, str) else wire.json_string(data)
+        if len(payload) > self.config.max_event_data_bytes or len(event) > 200:
+            self._error("Client event rejected: data larger than 10 KB")
+            return
+        second = int(time.monotonic())
+        if second != self._window:
+            self._window, self._window_events = second, 0
+        self._window_events += 1
+        if self._window_events > self.config.client_events_per_second:
+            self._error("Client event rejected due to rate limit", CLIENT_EVENT_RATE_LIMIT)
+            return
+        user_id = None
+        if kind is ChannelKind.PRESENCE:
+            state = self.hub.channel(self.app.id, channel)
+            user_id = state.user_of_socket.get(self.socket_id) if state else None
+        self.hub.notify(
+            self.hub.publish(self.app.id, channel, event, payload, self.socket_id, user_id)
+        )
+        self.hub.notify(
+            self.hub.listener.client_event(
+                self.app.id, channel, event, payload, self.socket_id, user_id
+            )
+        )
+
+    # -- signin ---------------------------------------------------------------------------
+
+    def _signin(self, data: dict[str, Any]) -> None:
+        user_data = data.get("user_data")
+        user_id: object = None
+        if isinstance(user_data, str) and signing.verify_user(
+            self.app, self.socket_id, data.get("auth"), user_data
+        ):
+            try:
+                parsed = orjson.loads(user_data)
+            except orjson.JSONDecodeError:
+                parsed = None
+            user_id = parsed.get("id") if isinstance(parsed, dict) else None
+        if not isinstance(user_id, str) or not user_id:
+            self.hub.metrics.auth_failures.labels(str(UNAUTHORIZED)).inc()
+            log.info("signin refused", extra=self.log_extra)
+            self._error("Invalid signin: bad signature or user_data without a string id",
+                        UNAUTHORIZED)
+            self.terminate(UNAUTHORIZED, "Invalid signin")
+            return
+        if self.user_id is not None:
+            old = server_to_user_channel(self.user_id)
+            self.channels.discard(old)
+            self.hub.unsubscribe(self.app.id, old, self)
+            self.hub.sign_out(self.app.id, self.user_id, self)
+        self.user_id = user_id
+        self.hub.sign_in(self.app.id, user_id, self)
+        # Events to the user reach this connection from now on, before pusher-js subscribes.
+        own = server_to_user_channel(user_id)
+        self.hub.subscribe(self.app.id, own, self)
+        self.channels.add(own)
+        self._send("pusher:signin_success", {"user_data": user_data})
+        log.info("signed in", extra=self.log_extra)
+
+    # -- outgoing -------------------------------------------------------------------------
+
+    def _send(self, event: str, data: Any, channel: str | None = None) -> None:
+        self.hub.metrics.frames_out.inc()
+        self.link.write(wire.event_frame(event, data, channel))
+
+    def _error(self, message: str, code: int | None = None) -> None:
+        data: dict[str, Any] = {"message": message}
+        if code is not None:
+            data["code"] = code
+        self._send("pusher:error", data)

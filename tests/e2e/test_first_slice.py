@@ -30,13 +30,18 @@ async def test_parent_and_admin_channels_each_receive_the_children_frame(
         await parent_page.wait_for(matching(type="subscribed", channel=f"private-{own}"))
         await admin_page.wait_for(matching(type="subscribed", channel="private-live-refresh.admin"))
 
-        created = await api.post("/children", headers=parent.headers,
-                                 json={"name": "Robin", "date_of_birth": "2017-03-04"})
+        created = await api.post(
+            "/children",
+            headers=parent.headers,
+            json={"name": "Robin", "date_of_birth": "2017-03-04"},
+        )
         assert created.status_code == 201, created.text
         assert created.json()["parent_id"] == parent.id
 
-        for page, channel in ((parent_page, f"private-{own}"),
-                              (admin_page, "private-live-refresh.admin")):
+        for page, channel in (
+            (parent_page, f"private-{own}"),
+            (admin_page, "private-live-refresh.admin"),
+        ):
             frame = await page.wait_for(matching(type="event", event=EVENT, channel=channel))
             assert frame["data"] == {"contexts": ["children"]}
     finally:
@@ -62,8 +67,9 @@ async def test_a_new_user_registers_and_hears_only_their_own_changes(
     stack: RunningStack, api: httpx.AsyncClient
 ) -> None:
     email = f"new-{uuid.uuid4().hex[:8]}@cams.test"
-    answer = await api.post("/auth/register",
-                            json={"email": email, "name": "New Parent", "password": "s3cret-pass"})
+    answer = await api.post(
+        "/auth/register", json={"email": email, "name": "New Parent", "password": "s3cret-pass"}
+    )
     assert answer.status_code == 201, answer.text
     newcomer = await login(api, email, "s3cret-pass")
     other = await login(api, "parent@cams.test")
@@ -73,11 +79,17 @@ async def test_a_new_user_registers_and_hears_only_their_own_changes(
         await page.subscribe("private", channel, events=[EVENT])
         await page.wait_for(matching(type="subscribed", channel=f"private-{channel}"))
         # Another parent's change must not reach the newcomer ...
-        await api.post("/children", headers=other.headers,
-                       json={"name": "Not Yours", "date_of_birth": "2016-01-01"})
+        await api.post(
+            "/children",
+            headers=other.headers,
+            json={"name": "Not Yours", "date_of_birth": "2016-01-01"},
+        )
         # ... while the newcomer's own change does, and it is the first frame they see.
-        mine = await api.post("/children", headers=newcomer.headers,
-                              json={"name": "Mine", "date_of_birth": "2020-02-02"})
+        mine = await api.post(
+            "/children",
+            headers=newcomer.headers,
+            json={"name": "Mine", "date_of_birth": "2020-02-02"},
+        )
         assert mine.status_code == 201
         frame = await page.wait_for(matching(type="event", event=EVENT))
         assert frame["channel"] == f"private-{channel}"
@@ -95,8 +107,11 @@ async def test_the_rest_call_and_the_websocket_frame_are_one_trace(
         channel = f"private-live-refresh.{parent.id}"
         await page.subscribe("private", channel.removeprefix("private-"), events=[EVENT])
         await page.wait_for(matching(type="subscribed", channel=channel))
-        answer = await api.post("/children", headers=parent.headers,
-                                json={"name": "Traced", "date_of_birth": "2018-08-08"})
+        answer = await api.post(
+            "/children",
+            headers=parent.headers,
+            json={"name": "Traced", "date_of_birth": "2018-08-08"},
+        )
         trace_id = answer.headers["traceparent"].split("-")[1]
         await page.wait_for(matching(type="event", event=EVENT, channel=channel))
 

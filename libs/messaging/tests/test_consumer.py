@@ -30,23 +30,27 @@ async def dead_letters(js: JetStreamContext) -> list[tuple[str, dict[str, str], 
     return found
 
 
+Handler = Callable[[Event], Awaitable[None]]
+StartConsumer = Callable[..., None]
+
+
 @pytest.fixture
-def start_consumer(
-    js: JetStreamContext,
-) -> AsyncIterator[Callable[[Callable[[Event], Awaitable[None]], int], None]]:
+async def start_consumer(js: JetStreamContext) -> AsyncIterator[StartConsumer]:
+    """Start `DurableConsumer(..., DURABLE, handler)` in the background; stopped after the test."""
     tasks: list[asyncio.Task[None]] = []
 
-    def start(handler: Callable[[Event], Awaitable[None]], max_deliver: int = 5) -> None:
+    def start(handler: Handler, max_deliver: int = 5) -> None:
         consumer = DurableConsumer(js, BOOKINGS_EVENTS, DURABLE, handler, max_deliver=max_deliver)
         tasks.append(asyncio.create_task(consumer.run()))
 
-    yield start  # type: ignore[misc]
+    yield start
     for task in tasks:
         task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def test_events_arrive_typed_and_in_order(
-    js: JetStreamContext, start_consumer: Callable[..., None]
+    js: JetStreamContext, start_consumer: StartConsumer
 ) -> None:
     received: list[Event] = []
 
@@ -64,7 +68,7 @@ async def test_events_arrive_typed_and_in_order(
 
 
 async def test_an_undecodable_message_is_dead_lettered_and_does_not_block_the_next(
-    js: JetStreamContext, start_consumer: Callable[..., None]
+    js: JetStreamContext, start_consumer: StartConsumer
 ) -> None:
     received: list[Event] = []
 
@@ -89,7 +93,7 @@ async def test_an_undecodable_message_is_dead_lettered_and_does_not_block_the_ne
 
 
 async def test_a_handler_that_keeps_failing_is_dead_lettered_after_max_deliver(
-    js: JetStreamContext, start_consumer: Callable[..., None]
+    js: JetStreamContext, start_consumer: StartConsumer
 ) -> None:
     attempts: list[int] = []
     handled: list[Event] = []
@@ -116,7 +120,7 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_after_max_deliver(
 
 
 async def test_a_restarted_consumer_resumes_where_its_durable_left_off(
-    js: JetStreamContext, start_consumer: Callable[..., None]
+    js: JetStreamContext, start_consumer: StartConsumer
 ) -> None:
     first: list[Event] = []
 

@@ -12,9 +12,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.bookings import ChildCreated
+from contracts.envelope import Event
 from contracts.streams import BOOKINGS_EVENTS
 from messaging.codec import decode
 from messaging.connection import connect
+from messaging.consumer import DurableConsumer
 from messaging.outbox import OutboxMessage, OutboxRelay, stage
 from messaging.streams import ensure_streams
 from messaging.unit_of_work import UnitOfWork
@@ -72,7 +74,8 @@ async def test_a_committed_transaction_stores_the_domain_row_and_its_event(
     assert await count(engine, Widget) == 1
     async with AsyncSession(engine) as session:
         row = (await session.exec(select(OutboxMessage))).one()
-    assert (row.event_id, row.subject, row.published_at) == (str(event.event_id), event.subject, None)
+    assert (row.event_id, row.subject) == (str(event.event_id), event.subject)
+    assert row.published_at is None
     assert decode(ChildCreated, row.payload) == event
     assert woken == [True], "a commit wakes the relay"
 
@@ -136,31 +139,60 @@ async def test_a_second_relay_run_and_a_repeated_publish_do_not_duplicate(
 async def test_writes_commit_while_nats_is_down_and_go_out_exactly_once_when_it_returns(
     engine: AsyncEngine, nats_server: NatsServer
 ) -> None:
-    nc = await connect(nats_server.url, "outbox-test")
+    nc = await connect(nats_server.url, "outbox-test")  # reconnects forever, as services do
     js = nc.jetstream()
     await ensure_streams(js)
     relay = OutboxRelay(engine, js, poll_seconds=0.1)
     uow = UnitOfWork(engine, relay.wake)
-    running = asyncio.create_task(relay.run())
+    received: list[str] = []
+
+    async def record(event: Event) -> None:
+        received.append(str(event.event_id))
+
+    consumer = DurableConsumer(js, BOOKINGS_EVENTS, "outage-watcher", record)
+    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
     try:
         before = await create_widgets(uow, ["before"])
-        await eventually(lambda: stream_holds(js, 1), timeout=10)
+        await eventually(lambda: has_at_least(received, 1), timeout=10)
+        await eventually(lambda: all_acknowledged(js, "outage-watcher"), timeout=10)
 
         nats_server.stop()
         during = await create_widgets(uow, [f"during-{i}" for i in range(5)])
         assert await count(engine, Widget) == 6, "writes commit while NATS is away"
+        assert await unpublished(engine) == 5, "their events wait in the outbox"
         nats_server.start()
 
         await eventually(lambda: stream_holds(js, 6), timeout=30)
         after = await create_widgets(uow, ["after"])
         await eventually(lambda: stream_holds(js, 7), timeout=10)
+        await eventually(lambda: has_at_least(received, 7), timeout=30)
+        await eventually(lambda: all_acknowledged(js, "outage-watcher"), timeout=10)
 
-        staged = [str(e.event_id) for e in before + during + after]
-        assert sorted(await event_ids_in_stream(js)) == sorted(staged)
+        staged = sorted(str(e.event_id) for e in before + during + after)
+        assert sorted(await event_ids_in_stream(js)) == staged, "none lost, none twice"
+        assert sorted(received) == staged, "the consumer saw each event exactly once"
     finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await nc.close()
+
+
+async def unpublished(engine: AsyncEngine) -> int:
+    async with AsyncSession(engine) as session:
+        rows = await session.exec(
+            select(OutboxMessage).where(col(OutboxMessage.published_at).is_(None))
+        )
+        return len(rows.all())
+
+
+async def has_at_least(items: list[str], n: int) -> bool:
+    return len(items) >= n
+
+
+async def all_acknowledged(js: JetStreamContext, durable: str) -> bool:
+    info = await js.consumer_info(BOOKINGS_EVENTS.name, durable)
+    return info.num_ack_pending == 0 and info.num_pending == 0
 
 
 async def test_stage_carries_the_current_trace_context_to_the_published_message(

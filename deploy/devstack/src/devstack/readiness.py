@@ -29,8 +29,13 @@ async def nats_service_ready(nats_url: str, service: str, timeout: float) -> Non
     deadline = time.monotonic() + timeout
     while True:
         try:
-            nc = await nats.connect(nats_url, connect_timeout=1, max_reconnect_attempts=0,
-                                    allow_reconnect=False, error_cb=_quiet)
+            nc = await nats.connect(
+                nats_url,
+                connect_timeout=1,
+                max_reconnect_attempts=0,
+                allow_reconnect=False,
+                error_cb=_quiet,
+            )
             try:
                 await nc.request(f"$SRV.PING.{service}", b"", timeout=1.0)
                 return

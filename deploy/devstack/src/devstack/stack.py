@@ -43,18 +43,22 @@ class Stack:
         for name in DATABASES:
             env.setdefault(f"{name.upper()}_DATABASE_URL", f"sqlite:///{self.data / name}.db")
         env |= {
-            "GATEWAY_HOST": s.host, "GATEWAY_PORT": str(s.gateway_port),
-            "REALTIME_HOST": s.host, "REALTIME_PORT": str(s.realtime_port),
+            "GATEWAY_HOST": s.host,
+            "GATEWAY_PORT": str(s.gateway_port),
+            "REALTIME_HOST": s.host,
+            "REALTIME_PORT": str(s.realtime_port),
             "GATEWAY_SEED_DEMO_USERS": "true" if s.seed_demo_users else "false",
         }
         return env
 
     async def migrate(self) -> None:
         self.data.mkdir(parents=True, exist_ok=True)
-        await asyncio.gather(*(
-            run_once(f"{name} migrate", [sys.executable, "-m", name, "migrate"], self.env())
-            for name in DATABASES
-        ))
+        await asyncio.gather(
+            *(
+                run_once(f"{name} migrate", [sys.executable, "-m", name, "migrate"], self.env())
+                for name in DATABASES
+            )
+        )
 
     async def _start(self, name: str, argv: list[str]) -> None:
         run = self.data / "run"
@@ -70,10 +74,23 @@ class Stack:
             if port_in_use(s.host, s.nats_port):
                 raise RuntimeError(
                     f"port {s.nats_port} is taken: set NATS_URL to use that server, "
-                    "or CAMS_NATS_PORT to start ours elsewhere")
-            await self._start("nats-server", [
-                nats_binary(), "-a", s.host, "-p", str(s.nats_port), "-js",
-                "-sd", str(self.data / "jetstream"), "-l", str(self.data / "nats-server.log")])
+                    "or CAMS_NATS_PORT to start ours elsewhere"
+                )
+            await self._start(
+                "nats-server",
+                [
+                    nats_binary(),
+                    "-a",
+                    s.host,
+                    "-p",
+                    str(s.nats_port),
+                    "-js",
+                    "-sd",
+                    str(self.data / "jetstream"),
+                    "-l",
+                    str(self.data / "nats-server.log"),
+                ],
+            )
         await self.migrate()
         for name in SERVICES[:-1]:
             await self._start(name, [sys.executable, "-m", name])
@@ -91,16 +108,18 @@ class Stack:
 
     def banner(self) -> str:
         s = self.settings
-        return "\n".join([
-            "CAMS Live is up.",
-            f"  REST       http://{s.host}:{s.gateway_port}/api/v1   (OpenAPI: /openapi.json, docs: /docs)",
-            f"  WebSocket  ws://{s.host}:{s.realtime_port}/app/local-dev-key?protocol=7",
-            f"  NATS       {self.nats_url}",
-            "  Pusher app id cams, key local-dev-key, secret local-dev-secret",
-            "  Demo users admin@cams.test, parent@cams.test, trainer@cams.test "
-            "(password: 'password' unless GATEWAY_DEV_PASSWORD says otherwise)",
-            "Ctrl-C stops everything.",
-        ])
+        return "\n".join(
+            [
+                "CAMS Live is up.",
+                f"  REST       http://{s.host}:{s.gateway_port}/api/v1   (OpenAPI: /openapi.json)",
+                f"  WebSocket  ws://{s.host}:{s.realtime_port}/app/local-dev-key?protocol=7",
+                f"  NATS       {self.nats_url}",
+                "  Pusher app id cams, key local-dev-key, secret local-dev-secret",
+                "  Demo users admin@cams.test, parent@cams.test, trainer@cams.test "
+                "(password: 'password' unless GATEWAY_DEV_PASSWORD says otherwise)",
+                "Ctrl-C stops everything.",
+            ]
+        )
 
 
 async def run_stack(settings: StackSettings) -> None:
@@ -111,8 +130,9 @@ async def run_stack(settings: StackSettings) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         starting = asyncio.create_task(stack.up())
-        await asyncio.wait([starting, asyncio.create_task(stop.wait())],
-                           return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(
+            [starting, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED
+        )
         if starting.done():
             starting.result()
             print(stack.banner(), flush=True)

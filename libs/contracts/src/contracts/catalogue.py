@@ -1,15 +1,19 @@
 """Every event and request, found by subject; the one list schemas and routers read."""
 
+from typing import TypeVar
+
 from pydantic import BaseModel
 
 from contracts import bookings, identity, live, notifications, trainers
 from contracts.envelope import Event, Request
 
+C = TypeVar("C", Event, Request)
+
 _MODULES = (identity, bookings, trainers, notifications, live)
 
 
-def _concrete(base: type) -> list[type]:
-    found: list[type] = []
+def _concrete(base: type[C]) -> list[type[C]]:
+    found: list[type[C]] = []
     for module in _MODULES:
         for value in vars(module).values():
             if (

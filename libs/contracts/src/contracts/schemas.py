@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from contracts.catalogue import EVENTS, REQUESTS, replies
+from contracts.live import DELIVER_PREFIX, ChannelFrame
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
@@ -24,8 +25,13 @@ def _render(model: type[BaseModel], subject: str | None) -> str:
 def generated() -> dict[str, str]:
     """File name → schema text, for every event, request and reply."""
     files = {f"events/{cls.subject}.json": _render(cls, cls.subject) for cls in EVENTS.values()}
-    files |= {f"requests/{cls.subject}.json": _render(cls, cls.subject) for cls in REQUESTS.values()}
+    files |= {
+        f"requests/{cls.subject}.json": _render(cls, cls.subject) for cls in REQUESTS.values()
+    }
     files |= {f"replies/{name}.json": _render(cls, None) for name, cls in replies().items()}
+    files["messages/ChannelFrame.json"] = _render(
+        ChannelFrame, f"{DELIVER_PREFIX}.{{app}}.{{channel}}"
+    )
     return files
 
 
@@ -33,8 +39,11 @@ def drift(directory: Path = SCHEMA_DIR) -> list[str]:
     """Names of the files that differ from, or are missing from, the checked-in schemas."""
     wanted = generated()
     present = {str(p.relative_to(directory)) for p in directory.rglob("*.json")}
-    changed = [n for n, text in wanted.items() if not (directory / n).exists()
-               or (directory / n).read_text() != text]
+    changed = [
+        n
+        for n, text in wanted.items()
+        if not (directory / n).exists() or (directory / n).read_text() != text
+    ]
     return sorted(changed + [n for n in present if n not in wanted])
 
 

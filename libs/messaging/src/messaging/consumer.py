@@ -5,6 +5,7 @@ subject of its consumer instead of blocking the ones behind it.
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -47,33 +48,46 @@ class DurableConsumer:
     async def run(self) -> None:
         subscription = None
         backoff = 0.1
-        while True:
-            try:
-                if subscription is None:
-                    subscription = await self._js.pull_subscribe(
-                        self._stream.subjects[0],
-                        durable=self._durable,
-                        stream=self._stream.name,
-                        config=ConsumerConfig(
-                            ack_policy=AckPolicy.EXPLICIT,
-                            deliver_policy=DeliverPolicy.ALL,
-                            ack_wait=30,
-                            max_deliver=-1,
-                        ),
-                    )
-                messages = await subscription.fetch(self._batch, timeout=1.0)
-                backoff = 0.1
-            except (NatsTimeoutError, TimeoutError):
-                continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("consumer %s waiting for NATS: %s", self._durable, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
-            for msg in messages:
-                await self._process(msg)
+        try:
+            while True:
+                try:
+                    if subscription is None:
+                        subscription = await self._subscribe()
+                    messages = await subscription.fetch(self._batch, timeout=1.0)
+                    backoff = 0.1
+                except (NatsTimeoutError, TimeoutError):
+                    continue
+                except Exception as exc:
+                    log.warning("consumer %s waiting for NATS: %s", self._durable, exc)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                    continue
+                for msg in messages:
+                    try:
+                        await self._process(msg)
+                    except Exception:
+                        # An ack or dead-letter publish lost to a NATS outage: JetStream
+                        # redelivers after ack_wait, and handlers are idempotent.
+                        log.exception("consumer %s could not settle %s", self._durable, msg.subject)
+        finally:
+            if subscription is not None:
+                # Withdraw interest, or an open pull request keeps taking messages for an
+                # inbox nobody reads until their ack_wait runs out.
+                with contextlib.suppress(Exception):
+                    await subscription.unsubscribe()
+
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
+        return await self._js.pull_subscribe(
+            self._stream.subjects[0],
+            durable=self._durable,
+            stream=self._stream.name,
+            config=ConsumerConfig(
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=30,
+                max_deliver=-1,
+            ),
+        )
 
     async def _process(self, msg: Msg) -> None:
         contract = event_for(msg.subject)

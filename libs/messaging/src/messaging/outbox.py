@@ -107,3 +107,6 @@ class OutboxRelay:
         ):
             headers = tracing.inject({"Nats-Msg-Id": row.event_id})
             await self._js.publish(row.subject, row.payload, headers=headers, timeout=2.0)
+
+
+OUTBOX_TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]

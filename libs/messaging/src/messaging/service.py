@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from nats.aio.client import Client
-from nats.micro import ServiceConfig, add_service
+from nats.micro import add_service
 from nats.micro.request import Request as MicroRequest
-from nats.micro.service import Service
+from nats.micro.service import Service, ServiceConfig
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 

@@ -9,8 +9,9 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from contracts.schemas import SCHEMA_DIR
 from jsonschema import Draft202012Validator, FormatChecker
+
+from contracts.schemas import SCHEMA_DIR
 
 _KINDS = ("events", "requests", "replies")
 

@@ -82,7 +82,9 @@ class EchoClient:
         await self.send("subscribe", kind=kind, name=name, events=events or [],
                         whispers=whispers or [])
 
-    async def wait_for(self, predicate: Predicate, timeout: float = 10.0) -> Observation:
+    async def wait_for(
+        self, predicate: Predicate, timeout: float = 10.0
+    ) -> Observation:
         """The first not yet consumed observation that matches; TimeoutError after `timeout`."""
         deadline = time.monotonic() + timeout
         async with self._changed:

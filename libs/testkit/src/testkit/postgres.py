@@ -1,4 +1,4 @@
-"""A fresh PostgreSQL database per test on the local server; unreachable is a failure, not a skip."""
+"""A fresh PostgreSQL database per test; an unreachable server is a failure, never a skip."""
 
 import os
 import uuid
@@ -7,7 +7,9 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
-ADMIN_URL = os.environ.get("CAMS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "CAMS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @asynccontextmanager

@@ -46,8 +46,10 @@ class RunningStack:
     def start(self, timeout: float = 90.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "devstack", "up"], env=self.env,
-            stdout=open(self.data_dir / "stack.log", "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
+            [sys.executable, "-m", "devstack", "up"],
+            env=self.env,
+            stdout=open(self.data_dir / "stack.log", "wb"),  # noqa: SIM115 - the child owns it
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -90,11 +90,11 @@ class ChildHandlers:
     async def update(self, request: UpdateChild) -> ChildDetails:
         async with self._uow.transaction() as session:
             child = await _load(session, request.actor, request.child_id)
-            changes = request.model_dump(include={"name", "date_of_birth"}, exclude_unset=True)
-            for field, value in changes.items():
-                if value is None:
-                    raise ServiceError(ErrorCode.invalid, f"{field} cannot be null")
-                setattr(child, field, value)
+            # None means "leave as is": neither field may be cleared.
+            if request.name is not None:
+                child.name = request.name
+            if request.date_of_birth is not None:
+                child.date_of_birth = request.date_of_birth
             child.updated_at = utc_now()
             session.add(child)
             stage(session, ChildUpdated(child_id=request.child_id, parent_id=child.parent_id,

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from contracts.envelope import utc_now
-from messaging.outbox import OutboxMessage
+from messaging.outbox import OUTBOX_TABLE
 
 
 class Child(SQLModel, table=True):
@@ -23,4 +23,4 @@ class Child(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utc_now)
 
 
-TABLES = [Child.__table__, OutboxMessage.__table__]  # type: ignore[attr-defined]
+TABLES = [Child.__table__, OUTBOX_TABLE]  # type: ignore[attr-defined]

@@ -3,11 +3,10 @@
 import asyncio
 import sys
 
-from messaging.runtime import run_service
-
 from gateway.bootstrap import bootstrap
 from gateway.migrate import migrate
 from gateway.settings import GatewaySettings
+from messaging.runtime import run_service
 
 settings = GatewaySettings()
 if sys.argv[1:] == ["migrate"]:

@@ -1,14 +1,24 @@
 """Composition root of the gateway: NATS, database, outbox relay, the app, and its server."""
 
-import uvicorn
+import contextlib
+from collections.abc import Iterator
 
-from messaging.runtime import Running
-from messaging.wiring import wire
+import uvicorn
 
 from gateway.app import create_app
 from gateway.seed import seed_demo_users
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
+from messaging.runtime import Running
+from messaging.wiring import wire
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn inside a service whose `run_service` owns the process's signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 async def bootstrap(settings: GatewaySettings) -> Running:
@@ -17,10 +27,11 @@ async def bootstrap(settings: GatewaySettings) -> Running:
     state = GatewayState(settings=settings, nc=wired.nc, uow=wired.uow)
     if settings.seed_demo_users:
         await seed_demo_users(state)
-    server = uvicorn.Server(uvicorn.Config(
+    config = uvicorn.Config(
         create_app(state), host=settings.host, port=settings.port, log_level="warning",
-        lifespan="off"))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # run_service owns signals
+        lifespan="off",
+    )
+    server = _EmbeddedServer(config)
     running.spawn(server.serve(), "http")
 
     async def stop_server() -> None:

@@ -6,13 +6,12 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from contracts.envelope import Actor, Role
-from contracts.errors import HTTP_STATUS, ServiceError
 from contracts.envelope import Request as ServiceRequest
-from messaging.requests import request as nats_request
-
+from contracts.errors import HTTP_STATUS, ServiceError
 from gateway.models import User
 from gateway.security import read_token
 from gateway.state import GatewayState
+from messaging.requests import request as nats_request
 
 _bearer = HTTPBearer(auto_error=False)
 

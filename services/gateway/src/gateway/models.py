@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from contracts.envelope import Role, utc_now
-from messaging.outbox import OutboxMessage
+from messaging.outbox import OUTBOX_TABLE
 
 
 class User(SQLModel, table=True):
@@ -20,4 +20,4 @@ class User(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utc_now)
 
 
-TABLES = [User.__table__, OutboxMessage.__table__]  # type: ignore[attr-defined]
+TABLES = [User.__table__, OUTBOX_TABLE]  # type: ignore[attr-defined]

@@ -11,8 +11,9 @@ def _sign(secret: str, message: str) -> str:
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def channel_auth(key: str, secret: str, socket_id: str, channel: str,
-                 channel_data: str | None = None) -> str:
+def channel_auth(
+    key: str, secret: str, socket_id: str, channel: str, channel_data: str | None = None
+) -> str:
     message = f"{socket_id}:{channel}" + (f":{channel_data}" if channel_data is not None else "")
     return f"{key}:{_sign(secret, message)}"
 
@@ -28,8 +29,12 @@ def shared_secret(master_key_base64: str, channel: str) -> str:
 
 
 def user_data(user_id: int, name: str, role: str) -> str:
-    return orjson.dumps({"id": str(user_id), "user_info": {"id": user_id, "name": name, "role": role}}).decode()
+    return orjson.dumps(
+        {"id": str(user_id), "user_info": {"id": user_id, "name": name, "role": role}}
+    ).decode()
 
 
 def presence_data(user_id: int, name: str, role: str) -> str:
-    return orjson.dumps({"user_id": str(user_id), "user_info": {"id": user_id, "name": name, "role": role}}).decode()
+    return orjson.dumps(
+        {"user_id": str(user_id), "user_info": {"id": user_id, "name": name, "role": role}}
+    ).decode()

@@ -1,13 +1,11 @@
 """REST bodies and answers of the gateway's own resources (users and tokens)."""
 
 from datetime import datetime
-
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from contracts.envelope import Role
-
 
 # Deliberately plain: reserved domains such as the demo users' `cams.test` must be accepted.
 Email = Annotated[

@@ -21,15 +21,21 @@ def verify_password(password: str, password_hash: str) -> bool:
 
 def issue_token(secret: str, user_id: int, role: Role, ttl_seconds: int) -> str:
     now = utc_now()
-    claims = {"sub": str(user_id), "role": role.value, "iat": now,
-              "exp": now + timedelta(seconds=ttl_seconds)}
+    claims = {
+        "sub": str(user_id),
+        "role": role.value,
+        "iat": now,
+        "exp": now + timedelta(seconds=ttl_seconds),
+    }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def read_token(secret: str, token: str) -> int | None:
     """The user id in a valid, unexpired token; None otherwise."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
+        )
         return int(claims["sub"])
     except (jwt.PyJWTError, ValueError):
         return None

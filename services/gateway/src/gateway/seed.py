@@ -3,14 +3,14 @@
 import logging
 from datetime import date
 
+from nats.aio.client import Client
+
 from contracts.bookings import CreateChild
 from contracts.envelope import Actor, Role
 from contracts.errors import ServiceError
-from messaging.requests import request
-from nats.aio.client import Client
-
 from gateway import users as accounts
 from gateway.state import GatewayState
+from messaging.requests import request
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,12 @@ async def seed_demo_users(state: GatewayState) -> None:
 
 async def _first_child(nc: Client, parent: Actor) -> None:
     try:
-        await request(nc, CreateChild(actor=parent, parent_id=parent.user_id, name="Sam",
-                                      date_of_birth=date(2018, 5, 1)), timeout=10)
+        await request(
+            nc,
+            CreateChild(
+                actor=parent, parent_id=parent.user_id, name="Sam", date_of_birth=date(2018, 5, 1)
+            ),
+            timeout=10,
+        )
     except ServiceError as exc:
         log.warning("demo child not created: %s", exc.message)

@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 
-from messaging.unit_of_work import UnitOfWork
 from nats.aio.client import Client
 
 from gateway.settings import GatewaySettings
+from messaging.unit_of_work import UnitOfWork
 
 
 @dataclass

@@ -21,7 +21,9 @@ class TracingMiddleware:
         incoming = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         name = f"{scope['method']} {scope['path']}"
         with tracer.start_as_current_span(
-            name, context=propagate.extract(incoming), kind=SpanKind.SERVER,
+            name,
+            context=propagate.extract(incoming),
+            kind=SpanKind.SERVER,
             attributes={"http.request.method": scope["method"], "url.path": scope["path"]},
         ) as span:
             outgoing: dict[str, str] = {}

@@ -6,11 +6,10 @@ from sqlmodel import col, select
 
 from contracts.envelope import Actor, Role
 from contracts.identity import UserCreated
-from messaging.outbox import stage
-from messaging.unit_of_work import UnitOfWork
-
 from gateway.models import User
 from gateway.security import hash_password
+from messaging.outbox import stage
+from messaging.unit_of_work import UnitOfWork
 
 __all__ = ["User", "create", "find_by_email", "newest_first"]
 
@@ -30,8 +29,10 @@ async def create(
             session.add(user)
             await session.flush()
             assert user.id is not None
-            stage(session, UserCreated(user_id=user.id, email=user.email, name=name, role=role,
-                                       actor=actor))
+            stage(
+                session,
+                UserCreated(user_id=user.id, email=user.email, name=name, role=role, actor=actor),
+            )
     except IntegrityError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, "that email is already registered") from exc
     return user

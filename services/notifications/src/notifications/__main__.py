@@ -4,7 +4,6 @@ import asyncio
 import sys
 
 from messaging.runtime import run_service
-
 from notifications.bootstrap import bootstrap
 from notifications.migrate import migrate
 from notifications.settings import NotificationsSettings

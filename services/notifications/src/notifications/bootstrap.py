@@ -7,7 +7,6 @@ its streams and outbox, and answers NATS service discovery.
 from messaging.runtime import Running
 from messaging.service import serve
 from messaging.wiring import wire
-
 from notifications.settings import NotificationsSettings
 
 VERSION = "0.1.0"

@@ -7,7 +7,6 @@ from messaging.consumer import DurableConsumer
 from messaging.runtime import Running
 from messaging.service import serve
 from messaging.streams import ensure_streams
-
 from realtime.fanout import NatsFanout
 from realtime.pusher.apps import AppRegistry
 from realtime.pusher.config import ServerConfig
@@ -30,13 +29,15 @@ async def bootstrap(settings: RealtimeSettings) -> Running:
     versions = await ContextVersionStore.open(js)
 
     fanout = NatsFanout(nc)
-    hub = Hub(AppRegistry(app.to_app() for app in settings.apps), publisher=fanout,
-              listener=fanout)
+    hub = Hub(AppRegistry(app.to_app() for app in settings.apps), publisher=fanout, listener=fanout)
     fanout.hub = hub
-    config = ServerConfig(activity_timeout=settings.activity_timeout_seconds,
-                          pong_timeout=settings.pong_timeout_seconds)
-    server = await start_server(hub, config, host=settings.host, port=settings.port,
-                                readiness=lambda: nc.is_connected)
+    config = ServerConfig(
+        activity_timeout=settings.activity_timeout_seconds,
+        pong_timeout=settings.pong_timeout_seconds,
+    )
+    server = await start_server(
+        hub, config, host=settings.host, port=settings.port, readiness=lambda: nc.is_connected
+    )
     running.closers.append(server.close)
 
     router = LiveRefreshRouter(nc, versions, settings.live_app_id)
@@ -44,7 +45,12 @@ async def bootstrap(settings: RealtimeSettings) -> Running:
         consumer = DurableConsumer(js, stream, "realtime_router", router.handle)
         running.spawn(consumer.run(), f"router:{stream.name}")
 
-    service = await serve(nc, "realtime", VERSION, {GetContextVersions: versions.answer},
-                          description="Pusher edge and live refresh routing")
+    service = await serve(
+        nc,
+        "realtime",
+        VERSION,
+        {GetContextVersions: versions.answer},
+        description="Pusher edge and live refresh routing",
+    )
     running.closers.append(service.stop)
     return running

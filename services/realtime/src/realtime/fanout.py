@@ -11,7 +11,6 @@ from opentelemetry.trace import SpanKind
 from contracts.live import ChannelFrame, deliver_subject
 from messaging import tracing
 from messaging.codec import decode, encode
-
 from realtime.pusher.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -34,10 +33,17 @@ class NatsFanout:
         except_socket_id: str | None,
         user_id: str | None = None,
     ) -> None:
-        frame = ChannelFrame(app_id=app_id, channel=channel, event=event, data=data,
-                             except_socket_id=except_socket_id, user_id=user_id)
-        await self._nc.publish(deliver_subject(app_id, channel), encode(frame),
-                               headers=tracing.inject())
+        frame = ChannelFrame(
+            app_id=app_id,
+            channel=channel,
+            event=event,
+            data=data,
+            except_socket_id=except_socket_id,
+            user_id=user_id,
+        )
+        await self._nc.publish(
+            deliver_subject(app_id, channel), encode(frame), headers=tracing.inject()
+        )
 
     async def _on_frame(self, msg: Msg) -> None:
         frame = decode(ChannelFrame, msg.data)
@@ -46,8 +52,14 @@ class NatsFanout:
         with tracing.handle_span(msg.subject, msg.headers, kind=SpanKind.CONSUMER) as span:
             span.set_attribute("pusher.channel", frame.channel)
             span.set_attribute("pusher.event", frame.event)
-            self.hub.deliver_local(frame.app_id, frame.channel, frame.event, frame.data,
-                                   frame.except_socket_id, frame.user_id)
+            self.hub.deliver_local(
+                frame.app_id,
+                frame.channel,
+                frame.event,
+                frame.data,
+                frame.except_socket_id,
+                frame.user_id,
+            )
 
     async def channel_occupied(self, app_id: str, channel: str) -> None:
         key = (app_id, channel)
@@ -69,7 +81,12 @@ class NatsFanout:
         return None
 
     def client_event(
-        self, app_id: str, channel: str, event: str, data: str, socket_id: str,
+        self,
+        app_id: str,
+        channel: str,
+        event: str,
+        data: str,
+        socket_id: str,
         user_id: str | None,
     ) -> None:
         return None

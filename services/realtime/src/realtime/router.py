@@ -15,7 +15,6 @@ from contracts.live import (
 )
 from messaging import tracing
 from messaging.codec import encode
-
 from realtime.routing import resolve
 from realtime.versions import ADMIN_KEY, ContextVersionStore, user_key
 
@@ -52,8 +51,9 @@ class LiveRefreshRouter:
         for channel, key in targets:
             # Versions first: a client that reconnects after missing the frame still sees it.
             await self._versions.bump(key, delivery.contexts)
-            frame = ChannelFrame(app_id=self._app_id, channel=channel, event=LIVE_REFRESH_EVENT,
-                                 data=data)
+            frame = ChannelFrame(
+                app_id=self._app_id, channel=channel, event=LIVE_REFRESH_EVENT, data=data
+            )
             subject = deliver_subject(self._app_id, channel)
             with tracing.publish_span(subject):
                 await self._nc.publish(subject, encode(frame), headers=tracing.inject())

@@ -45,8 +45,13 @@ ROUTES: dict[type[Event], Route] = {
         Route(AVAILABILITY, ("trainer_user_id",), admins=True),
     ),
     **dict.fromkeys(
-        (t.TrainerClockedIn, t.TrainerClockedOut, t.CurrentActivityUpdated,
-         t.ActivityLogCreated, t.ActivityLogUpdated),
+        (
+            t.TrainerClockedIn,
+            t.TrainerClockedOut,
+            t.CurrentActivityUpdated,
+            t.ActivityLogCreated,
+            t.ActivityLogUpdated,
+        ),
         Route(SESSION, PARENT_AND_TRAINER, admins=True),
     ),
     # The payer hears of a payment through its UserNotification (NotificationCreated), which

@@ -1,4 +1,4 @@
-"""Fixtures for the Pusher server tests: apps, a hub, a started server, an auth endpoint, clients."""
+"""Fixtures for the Pusher server tests: apps, hub, a started server, auth endpoint, clients."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Client events (whispers): to the others on the channel, never back to the sender, rate limited."""
+"""Client events (whispers): to the others on the channel, never to the sender, rate limited."""
 
 from __future__ import annotations
 

@@ -4,7 +4,6 @@ import asyncio
 import sys
 
 from messaging.runtime import run_service
-
 from trainers.bootstrap import bootstrap
 from trainers.migrate import migrate
 from trainers.settings import TrainersSettings

@@ -3,7 +3,6 @@
 from fastapi import APIRouter, HTTPException, status
 
 from contracts.envelope import Role
-
 from gateway import users as accounts
 from gateway.deps import CurrentUser, StateDep
 from gateway.schemas import LoginBody, RegisterBody, TokenAnswer, UserPublic
@@ -16,8 +15,11 @@ def _token_answer(state: StateDep, user: accounts.User) -> TokenAnswer:
     assert user.id is not None
     ttl = state.settings.token_ttl_seconds
     token = issue_token(state.settings.jwt_secret.get_secret_value(), user.id, user.role, ttl)
-    return TokenAnswer(access_token=token, expires_in=ttl, user=UserPublic.model_validate(
-        user, from_attributes=True))
+    return TokenAnswer(
+        access_token=token,
+        expires_in=ttl,
+        user=UserPublic.model_validate(user, from_attributes=True),
+    )
 
 
 @router.post("/auth/login", response_model=TokenAnswer)

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Form, HTTPException, status
 
 from contracts.envelope import Role
 from contracts.live import ADMIN_CHANNEL, ONLINE_CHANNEL, user_channel
-
 from gateway import pusher_auth
 from gateway.deps import CurrentUser, StateDep
 from gateway.models import User
@@ -31,8 +30,16 @@ def _may_join(user: User, channel: str) -> bool:
 
 def _check_socket(socket_id: str) -> None:
     if not SOCKET_ID.match(socket_id):
-        raise HTTPException(422, [{"loc": ["body", "socket_id"], "msg": "not a Pusher socket id",
-                                   "type": "value_error"}])
+        raise HTTPException(
+            422,
+            [
+                {
+                    "loc": ["body", "socket_id"],
+                    "msg": "not a Pusher socket id",
+                    "type": "value_error",
+                }
+            ],
+        )
 
 
 @router.post("/auth")
@@ -50,8 +57,10 @@ async def authorise_channel(
     assert user.id is not None
     if channel_name.startswith("presence-"):
         data = pusher_auth.presence_data(user.id, user.name, user.role.value)
-        return {"auth": pusher_auth.channel_auth(key, secret, socket_id, channel_name, data),
-                "channel_data": data}
+        return {
+            "auth": pusher_auth.channel_auth(key, secret, socket_id, channel_name, data),
+            "channel_data": data,
+        }
     answer = {"auth": pusher_auth.channel_auth(key, secret, socket_id, channel_name)}
     master = settings.pusher_encryption_master_key_base64
     if channel_name.startswith("private-encrypted-") and master is not None:

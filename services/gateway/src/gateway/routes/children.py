@@ -8,7 +8,6 @@ from pydantic import BaseModel
 
 from contracts import bookings as c
 from contracts.envelope import Deleted, Role
-
 from gateway.deps import CurrentUser, ServicesDep, actor_of
 from gateway.routes.building import build
 
@@ -34,21 +33,45 @@ class ChecklistBody(BaseModel):
 async def create_child(body: ChildCreateBody, user: CurrentUser, services: ServicesDep) -> Any:
     parent_id = body.parent_id if user.role is Role.admin else user.id
     if parent_id is None:
-        raise HTTPException(422, [{"loc": ["body", "parent_id"], "msg": "an admin must name the parent",
-                                   "type": "missing"}])
-    return await services.ask(build(
-        c.CreateChild, actor=actor_of(user), parent_id=parent_id, name=body.name,
-        date_of_birth=body.date_of_birth))
+        raise HTTPException(
+            422,
+            [
+                {
+                    "loc": ["body", "parent_id"],
+                    "msg": "an admin must name the parent",
+                    "type": "missing",
+                }
+            ],
+        )
+    return await services.ask(
+        build(
+            c.CreateChild,
+            actor=actor_of(user),
+            parent_id=parent_id,
+            name=body.name,
+            date_of_birth=body.date_of_birth,
+        )
+    )
 
 
 @router.get("", response_model=c.ChildPage)
 async def list_children(
-    user: CurrentUser, services: ServicesDep, cursor: str | None = None, limit: int = 50,
+    user: CurrentUser,
+    services: ServicesDep,
+    cursor: str | None = None,
+    limit: int = 50,
     parent_id: int | None = None,
 ) -> Any:
-    return await services.ask(build(
-        c.ListChildren, "query", actor=actor_of(user), cursor=cursor, limit=limit,
-        parent_id=parent_id))
+    return await services.ask(
+        build(
+            c.ListChildren,
+            "query",
+            actor=actor_of(user),
+            cursor=cursor,
+            limit=limit,
+            parent_id=parent_id,
+        )
+    )
 
 
 @router.get("/{child_id}", response_model=c.ChildDetails)
@@ -60,9 +83,14 @@ async def get_child(child_id: int, user: CurrentUser, services: ServicesDep) -> 
 async def update_child(
     child_id: int, body: ChildUpdateBody, user: CurrentUser, services: ServicesDep
 ) -> Any:
-    return await services.ask(build(
-        c.UpdateChild, actor=actor_of(user), child_id=child_id,
-        **body.model_dump(exclude_unset=True)))
+    return await services.ask(
+        build(
+            c.UpdateChild,
+            actor=actor_of(user),
+            child_id=child_id,
+            **body.model_dump(exclude_unset=True),
+        )
+    )
 
 
 @router.delete("/{child_id}", response_model=Deleted)
@@ -74,5 +102,6 @@ async def delete_child(child_id: int, user: CurrentUser, services: ServicesDep) 
 async def submit_checklist(
     child_id: int, body: ChecklistBody, user: CurrentUser, services: ServicesDep
 ) -> Any:
-    return await services.ask(build(
-        c.SubmitChildChecklist, actor=actor_of(user), child_id=child_id, answers=body.answers))
+    return await services.ask(
+        build(c.SubmitChildChecklist, actor=actor_of(user), child_id=child_id, answers=body.answers)
+    )

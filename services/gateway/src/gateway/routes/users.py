@@ -3,12 +3,11 @@
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from messaging.paging import decode_cursor, encode_cursor
-
 from gateway import users as accounts
 from gateway.deps import AdminUser, StateDep, actor_of
 from gateway.routes.building import build
 from gateway.schemas import UserCreateBody, UserPage, UserPublic
+from messaging.paging import decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -37,5 +36,7 @@ async def list_users(
         below = None
     rows, more = await accounts.newest_first(state.uow, below, page.limit)
     next_cursor = encode_cursor(rows[-1].id) if more and rows and rows[-1].id else None
-    return UserPage(items=[UserPublic.model_validate(u, from_attributes=True) for u in rows],
-                    next_cursor=next_cursor)
+    return UserPage(
+        items=[UserPublic.model_validate(u, from_attributes=True) for u in rows],
+        next_cursor=next_cursor,
+    )

@@ -87,6 +87,8 @@ async def serve(kind: str) -> None:
 
 
 class Counter(asyncio.Protocol):
+    """One subscriber that only counts the bytes it is sent after subscribing."""
+
     def __init__(self, ready: asyncio.Future[None], pusher: bool) -> None:
         self.ready, self.pusher = ready, pusher
         self.buffer = b""
@@ -105,23 +107,24 @@ class Counter(asyncio.Protocol):
         )
 
     def data_received(self, data: bytes) -> None:
-        if self.target >= 0:
+        if self.ready.done():  # everything after the subscription is broadcast frames
             self.received += len(data)
-            if self.received >= self.target and self.done and not self.done.done():
-                self.done.set_result(None)
+            self.check()
             return
         self.buffer += data
-        if self.ready.done() or b"\r\n\r\n" not in self.buffer:
+        if b"\r\n\r\n" not in self.buffer:
             return
-        if not self.pusher:
-            self.ready.set_result(None)
-        elif b"subscription_succeeded" in self.buffer:
+        if not self.pusher or b"subscription_succeeded" in self.buffer:
             self.ready.set_result(None)
         elif b"connection_established" in self.buffer and not getattr(self, "sent", False):
             self.sent = True
             payload = orjson.dumps({"event": "pusher:subscribe", "data": {"channel": CHANNEL}})
             # masked client frame with a zero mask: the payload goes as is
             self.transport.write(bytes([0x81, 0x80 | len(payload)]) + b"\0\0\0\0" + payload)
+
+    def check(self) -> None:
+        if 0 <= self.target <= self.received and self.done and not self.done.done():
+            self.done.set_result(None)
 
 
 async def clients(kind: str, port: int, count: int) -> None:
@@ -132,8 +135,8 @@ async def clients(kind: str, port: int, count: int) -> None:
         batch = []
         for _ in range(min(250, count - start)):
             ready: asyncio.Future[None] = loop.create_future()
-            _, counter = await loop.create_connection(
-                lambda r=ready: Counter(r, kind == "pusher"), "127.0.0.1", port)
+            counter = Counter(ready, kind == "pusher")
+            await loop.create_connection(lambda c=counter: c, "127.0.0.1", port)  # type: ignore[misc]
             counters.append(counter)
             batch.append(ready)
         await asyncio.wait_for(asyncio.gather(*batch), 30)
@@ -144,6 +147,7 @@ async def clients(kind: str, port: int, count: int) -> None:
     for counter in counters:
         counter.done = loop.create_future()
         counter.target = int(line[1])
+        counter.check()
     await asyncio.wait_for(asyncio.gather(*(c.done for c in counters if c.done)), 60)
     print(time.perf_counter(), flush=True)
 
@@ -169,7 +173,7 @@ async def run(kind: str, connections: int, events: int, procs: int) -> dict[str,
     server = await spawn("serve", kind)
     started: list[asyncio.subprocess.Process] = [server]
     try:
-        port, frame_len, base_rss = (int(v) for v in (await ask(server)).split())
+        port, frame_len, _ = (int(v) for v in (await ask(server)).split())
         idle_rss = int(await ask(server, "mem"))
         share = connections // procs
         for _ in range(procs):
@@ -194,7 +198,6 @@ async def run(kind: str, connections: int, events: int, procs: int) -> dict[str,
             "rss_mb_idle": round(idle_rss / 2**20, 1),
             "bytes_per_connection": round((full_rss - idle_rss) / (share * procs)),
             "frame_len": frame_len,
-            "base_rss": base_rss,
         }
     finally:
         for process in started:

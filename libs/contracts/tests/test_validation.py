@@ -46,8 +46,13 @@ def test_an_empty_or_overlong_name_is_refused() -> None:
 def test_unknown_fields_are_refused_so_drift_is_loud() -> None:
     with pytest.raises(ValidationError) as exc:
         CreateChild.model_validate(
-            {"actor": PARENT.model_dump(), "parent_id": 7, "name": "Ada",
-             "date_of_birth": "2018-05-01", "nickname": "A"}
+            {
+                "actor": PARENT.model_dump(),
+                "parent_id": 7,
+                "name": "Ada",
+                "date_of_birth": "2018-05-01",
+                "nickname": "A",
+            }
         )
     assert error_locations(exc) == {("nickname",)}
 
@@ -81,8 +86,9 @@ def test_a_refresh_request_names_at_least_one_known_context() -> None:
 
 
 def test_every_event_gets_a_unique_id_and_a_utc_time() -> None:
-    first, second = LiveRefreshRequested(contexts=["bookings"]), LiveRefreshRequested(
-        contexts=["bookings"]
+    first, second = (
+        LiveRefreshRequested(contexts=["bookings"]),
+        LiveRefreshRequested(contexts=["bookings"]),
     )
     assert first.event_id != second.event_id
     assert first.occurred_at.utcoffset() == timedelta(0)

@@ -87,7 +87,10 @@ async def test_an_undecodable_message_is_dead_lettered_and_does_not_block_the_ne
     letters = await eventually(lambda: _letters(js, 3), timeout=10)
     assert {subject for subject, _, _ in letters} == {dead_letter_subject(DURABLE)}
     assert [headers["Cams-Original-Subject"] for _, headers, _ in letters] == [
-        ChildCreated.subject, ChildCreated.subject, "bookings.events.child.vanished"]
+        ChildCreated.subject,
+        ChildCreated.subject,
+        "bookings.events.child.vanished",
+    ]
     assert all(headers["Cams-Dead-Reason"].startswith("undecodable") for _, headers, _ in letters)
     assert letters[0][2] == b"{not json", "the original bytes are kept for a person to inspect"
 

@@ -24,8 +24,14 @@ async def get_child(message: GetChild) -> ChildDetails:
         raise ServiceError(ErrorCode.not_found, "child 404 not found")
     if message.child_id == 500:
         raise RuntimeError("a bug in the handler")
-    return ChildDetails(id=message.child_id, parent_id=2, name="Bo", date_of_birth=date(2019, 1, 1),
-                        created_at=NOW, updated_at=NOW)
+    return ChildDetails(
+        id=message.child_id,
+        parent_id=2,
+        name="Bo",
+        date_of_birth=date(2019, 1, 1),
+        created_at=NOW,
+        updated_at=NOW,
+    )
 
 
 async def delete_child(message: DeleteChild) -> Deleted:
@@ -106,8 +112,11 @@ async def test_no_responders_is_unavailable_quickly(nc: Client) -> None:
     started = time.monotonic()
 
     with pytest.raises(ServiceError) as raised:
-        await request(nc, CreateChild(actor=ADMIN, parent_id=1, name="A",
-                                      date_of_birth=date(2020, 1, 1)), timeout=5)
+        await request(
+            nc,
+            CreateChild(actor=ADMIN, parent_id=1, name="A", date_of_birth=date(2020, 1, 1)),
+            timeout=5,
+        )
 
     assert raised.value.code is ErrorCode.unavailable
     assert time.monotonic() - started < 1.0, "no waiting for the timeout when nobody listens"

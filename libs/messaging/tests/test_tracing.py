@@ -26,8 +26,14 @@ async def test_a_request_and_its_handling_are_one_trace(
 
     async def get_child(message: GetChild) -> ChildDetails:
         seen_by_handler.append(trace.get_current_span().get_span_context().trace_id)
-        return ChildDetails(id=message.child_id, parent_id=1, name="A",
-                            date_of_birth=date(2020, 1, 1), created_at=NOW, updated_at=NOW)
+        return ChildDetails(
+            id=message.child_id,
+            parent_id=1,
+            name="A",
+            date_of_birth=date(2020, 1, 1),
+            created_at=NOW,
+            updated_at=NOW,
+        )
 
     wire_headers: asyncio.Queue[dict[str, str]] = asyncio.Queue()
 

@@ -25,9 +25,7 @@ ADMIN = Actor(user_id=1, role=Role.admin, name="Ada Admin")
 @pytest.fixture
 async def bookings(nats_server: NatsServer, database_url: str) -> AsyncIterator[Running]:
     await migrate(database_url)
-    running = await bootstrap(
-        BookingsSettings(nats_url=nats_server.url, database_url=database_url)
-    )
+    running = await bootstrap(BookingsSettings(nats_url=nats_server.url, database_url=database_url))
     yield running
     await running.stop()
 
@@ -42,8 +40,10 @@ async def stream_events(js: JetStreamContext) -> list[RawStreamMsg]:
     state = (await js.stream_info(BOOKINGS_EVENTS.name)).state
     if not state.messages:
         return []
-    return [await js.get_msg(BOOKINGS_EVENTS.name, seq)
-            for seq in range(state.first_seq, state.last_seq + 1)]
+    return [
+        await js.get_msg(BOOKINGS_EVENTS.name, seq)
+        for seq in range(state.first_seq, state.last_seq + 1)
+    ]
 
 
 async def events_after(js: JetStreamContext, count: int, timeout: float = 10) -> list[RawStreamMsg]:

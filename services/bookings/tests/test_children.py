@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from nats.js.api import RawStreamMsg
 
 from contracts.bookings import (
     ChildChecklistSubmitted,
@@ -20,11 +21,11 @@ from contracts.bookings import (
     SubmitChildChecklist,
     UpdateChild,
 )
-from contracts.envelope import Actor, Deleted, Event
+from contracts.catalogue import event_for
+from contracts.envelope import Actor, Deleted, Event, Request
 from contracts.errors import ErrorCode, ServiceError
 from messaging.codec import decode
 from messaging.requests import request
-from messaging.runtime import Running
 
 from .conftest import ADMIN, OTHER_PARENT, PARENT, TRAINER, events_after, stream_events
 
@@ -40,18 +41,18 @@ async def add_child(nc: Client, actor: Actor = PARENT, name: str = "Ada") -> Chi
     return reply
 
 
-async def refused(nc: Client, message: object) -> ErrorCode:
+async def refused(nc: Client, message: Request) -> ErrorCode:
+    """The error code the service answers `message` with (failing if it succeeds)."""
     with pytest.raises(ServiceError) as raised:
-        await request(nc, message)  # type: ignore[arg-type]
+        await request(nc, message)
     return raised.value.code
 
 
-def typed(msg: object) -> Event:
-    from contracts.catalogue import event_for
-
-    contract = event_for(msg.subject)  # type: ignore[attr-defined]
-    assert contract is not None
-    return decode(contract, msg.data)  # type: ignore[attr-defined]
+def typed(msg: RawStreamMsg) -> Event:
+    """The stream message as the event contract its subject names."""
+    contract = event_for(msg.subject or "")
+    assert contract is not None, msg.subject
+    return decode(contract, msg.data or b"")
 
 
 async def test_a_parent_adds_a_child_and_reads_it_back(nc: Client) -> None:
@@ -61,7 +62,8 @@ async def test_a_parent_adds_a_child_and_reads_it_back(nc: Client) -> None:
     assert created.checklist is None and created.checklist_submitted_at is None
     fetched = await request(nc, GetChild(actor=PARENT, child_id=created.id))
     assert fetched.model_dump(exclude={"created_at", "updated_at"}) == created.model_dump(
-        exclude={"created_at", "updated_at"})
+        exclude={"created_at", "updated_at"}
+    )
     assert fetched.created_at == created.created_at
 
 
@@ -70,17 +72,18 @@ async def test_a_list_is_newest_first_and_pages_with_an_opaque_cursor(nc: Client
 
     pages: list[ChildPage] = [await request(nc, ListChildren(actor=PARENT, limit=2))]
     while pages[-1].next_cursor:
-        pages.append(await request(
-            nc, ListChildren(actor=PARENT, limit=2, cursor=pages[-1].next_cursor)))
+        pages.append(
+            await request(nc, ListChildren(actor=PARENT, limit=2, cursor=pages[-1].next_cursor))
+        )
 
-    assert [[c.id for c in page.items] for page in pages] == [
-        ids[4:2:-1], ids[2:0:-1], ids[0:1]]
+    assert [[c.id for c in page.items] for page in pages] == [ids[4:2:-1], ids[2:0:-1], ids[0:1]]
     assert pages[-1].next_cursor is None
 
 
 async def test_a_forged_cursor_is_invalid(nc: Client) -> None:
     assert await refused(nc, ListChildren(actor=PARENT, cursor="bm90LWEtY3Vyc29y")) is (
-        ErrorCode.invalid)
+        ErrorCode.invalid
+    )
 
 
 async def test_a_parent_updates_a_child(nc: Client) -> None:
@@ -97,8 +100,9 @@ async def test_an_update_changes_only_the_fields_it_names(nc: Client) -> None:
     child = await add_child(nc)
 
     # Every field travels on the wire; None means "leave as is", so nothing is ever cleared.
-    renamed = await request(nc, UpdateChild(actor=PARENT, child_id=child.id, name=None,
-                                            date_of_birth=date(2019, 2, 3)))
+    renamed = await request(
+        nc, UpdateChild(actor=PARENT, child_id=child.id, name=None, date_of_birth=date(2019, 2, 3))
+    )
 
     assert (renamed.name, renamed.date_of_birth) == ("Ada", date(2019, 2, 3))
     fetched = await request(nc, GetChild(actor=PARENT, child_id=child.id))
@@ -110,7 +114,8 @@ async def test_a_parent_submits_the_checklist(nc: Client) -> None:
     answers = {"allergies": "none", "swims": True, "emergency_contacts": ["+44 1"]}
 
     submitted = await request(
-        nc, SubmitChildChecklist(actor=PARENT, child_id=child.id, answers=answers))
+        nc, SubmitChildChecklist(actor=PARENT, child_id=child.id, answers=answers)
+    )
 
     assert submitted.checklist == answers
     assert submitted.checklist_submitted_at is not None
@@ -163,15 +168,20 @@ async def test_a_parent_cannot_see_or_touch_another_parents_child(
 
 
 async def test_a_parent_cannot_add_a_child_for_someone_else(nc: Client) -> None:
-    message = CreateChild(actor=PARENT, parent_id=OTHER_PARENT.user_id, name="X",
-                          date_of_birth=BORN)
+    message = CreateChild(
+        actor=PARENT, parent_id=OTHER_PARENT.user_id, name="X", date_of_birth=BORN
+    )
     assert await refused(nc, message) is ErrorCode.forbidden
 
 
 async def test_a_trainer_cannot_list_or_add_children(nc: Client) -> None:
     assert await refused(nc, ListChildren(actor=TRAINER)) is ErrorCode.forbidden
-    assert await refused(nc, CreateChild(actor=TRAINER, parent_id=TRAINER.user_id, name="X",
-                                         date_of_birth=BORN)) is ErrorCode.forbidden
+    assert (
+        await refused(
+            nc, CreateChild(actor=TRAINER, parent_id=TRAINER.user_id, name="X", date_of_birth=BORN)
+        )
+        is ErrorCode.forbidden
+    )
 
 
 async def test_an_admin_sees_and_manages_every_child(nc: Client) -> None:
@@ -185,8 +195,9 @@ async def test_an_admin_sees_and_manages_every_child(nc: Client) -> None:
 
     renamed = await request(nc, UpdateChild(actor=ADMIN, child_id=theirs.id, name="Liv"))
     assert renamed.name == "Liv"
-    added = await request(nc, CreateChild(actor=ADMIN, parent_id=OTHER_PARENT.user_id,
-                                          name="Sib", date_of_birth=BORN))
+    added = await request(
+        nc, CreateChild(actor=ADMIN, parent_id=OTHER_PARENT.user_id, name="Sib", date_of_birth=BORN)
+    )
     assert added.parent_id == OTHER_PARENT.user_id
 
 
@@ -194,7 +205,7 @@ async def test_an_admin_sees_and_manages_every_child(nc: Client) -> None:
 
 
 async def test_every_mutation_emits_its_event_on_the_bookings_stream(
-    nc: Client, js: JetStreamContext, bookings: Running
+    nc: Client, js: JetStreamContext
 ) -> None:
     child = await add_child(nc)
     await request(nc, UpdateChild(actor=PARENT, child_id=child.id, name="Ada L."))
@@ -205,7 +216,11 @@ async def test_every_mutation_emits_its_event_on_the_bookings_stream(
     events = [typed(msg) for msg in await events_after(js, 4)]
 
     assert [type(e) for e in events] == [
-        ChildCreated, ChildUpdated, ChildChecklistSubmitted, ChildDeleted]
+        ChildCreated,
+        ChildUpdated,
+        ChildChecklistSubmitted,
+        ChildDeleted,
+    ]
     assert all((e.child_id, e.parent_id) == (child.id, PARENT.user_id) for e in events)
     assert [e.actor for e in events] == [PARENT, PARENT, PARENT, ADMIN]
     assert events[2].child_name == "Ada L."

@@ -39,18 +39,32 @@ async def exchange(nc: Client, message: Request) -> bytes:
 async def test_every_reply_and_event_matches_the_checked_in_schemas(
     nc: Client, js: JetStreamContext
 ) -> None:
-    created = decode(ChildDetails, await exchange(
-        nc, CreateChild(actor=PARENT, parent_id=PARENT.user_id, name="Ada",
-                        date_of_birth=date(2018, 4, 1))))
-    await exchange(nc, CreateChild(actor=ADMIN, parent_id=PARENT.user_id, name="Bo",
-                                   date_of_birth=date(2019, 4, 1)))
+    created = decode(
+        ChildDetails,
+        await exchange(
+            nc,
+            CreateChild(
+                actor=PARENT, parent_id=PARENT.user_id, name="Ada", date_of_birth=date(2018, 4, 1)
+            ),
+        ),
+    )
+    await exchange(
+        nc,
+        CreateChild(
+            actor=ADMIN, parent_id=PARENT.user_id, name="Bo", date_of_birth=date(2019, 4, 1)
+        ),
+    )
     first_page = decode(ListChildren.reply, await exchange(nc, ListChildren(actor=PARENT, limit=1)))
     await exchange(nc, ListChildren(actor=PARENT, limit=1, cursor=first_page.next_cursor))
     await exchange(nc, ListChildren(actor=ADMIN))
     await exchange(nc, GetChild(actor=PARENT, child_id=created.id))
     await exchange(nc, UpdateChild(actor=PARENT, child_id=created.id, name="Ada L."))
-    await exchange(nc, SubmitChildChecklist(actor=PARENT, child_id=created.id,
-                                            answers={"allergies": ["nuts"], "swims": False}))
+    await exchange(
+        nc,
+        SubmitChildChecklist(
+            actor=PARENT, child_id=created.id, answers={"allergies": ["nuts"], "swims": False}
+        ),
+    )
     await exchange(nc, GetChild(actor=ADMIN, child_id=created.id))
     await exchange(nc, DeleteChild(actor=PARENT, child_id=created.id))
 
@@ -62,8 +76,14 @@ async def test_every_reply_and_event_matches_the_checked_in_schemas(
 
 
 def test_the_contract_check_itself_catches_a_broken_payload() -> None:
-    good = {"id": 1, "parent_id": 2, "name": "Ada", "date_of_birth": "2018-04-01",
-            "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00+00:00"}
+    good = {
+        "id": 1,
+        "parent_id": 2,
+        "name": "Ada",
+        "date_of_birth": "2018-04-01",
+        "created_at": "2024-01-01T00:00:00Z",
+        "updated_at": "2024-01-01T00:00:00+00:00",
+    }
     assert_valid(good, "ChildDetails")
 
     for broken in (

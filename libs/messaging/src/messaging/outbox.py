@@ -5,6 +5,7 @@ The relay publishes with `Nats-Msg-Id` = event id, so JetStream drops a repeat, 
 """
 
 import asyncio
+import contextlib
 import logging
 from datetime import datetime
 
@@ -74,10 +75,8 @@ class OutboxRelay:
                 continue
             if sent < self._batch:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
-                except TimeoutError:
-                    pass
 
     async def publish_pending(self) -> int:
         """Publish up to one batch; return how many went out."""
@@ -102,8 +101,11 @@ class OutboxRelay:
         with tracing.tracer.start_as_current_span(
             f"{row.subject} publish",
             context=tracing.extract(stored),
-            attributes={"messaging.system": "nats", "messaging.destination.name": row.subject,
-                        "messaging.message.id": row.event_id},
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": row.subject,
+                "messaging.message.id": row.event_id,
+            },
         ):
             headers = tracing.inject({"Nats-Msg-Id": row.event_id})
             await self._js.publish(row.subject, row.payload, headers=headers, timeout=2.0)

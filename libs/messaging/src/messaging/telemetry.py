@@ -22,6 +22,9 @@ def setup_tracing(service_name: str, spans_file: str | None = None) -> None:
     provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
     path = spans_file or os.environ.get("OTEL_SPANS_FILE")
     if path:
-        out: IO[str] = open(path, "a", buffering=1)  # noqa: SIM115 - lives as long as the process
-        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=out, formatter=_one_line)))
+        # The file lives as long as the process; line buffering keeps each span whole.
+        out: IO[str] = open(path, "a", buffering=1)  # noqa: SIM115
+        provider.add_span_processor(
+            SimpleSpanProcessor(ConsoleSpanExporter(out=out, formatter=_one_line))
+        )
     trace.set_tracer_provider(provider)

@@ -13,18 +13,19 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from contracts.schemas import SCHEMA_DIR
 
-_KINDS = ("events", "requests", "replies")
-
-_formats = FormatChecker()
+_KINDS = ("events", "requests", "replies", "messages")
 
 
-@_formats.checks("date-time", raises=ValueError)
 def _rfc3339_date_time(value: object) -> bool:
     # JSON Schema's date-time is RFC 3339: a time zone offset is required ("ISO 8601, UTC").
     if not isinstance(value, str):
         return True
     parsed = datetime.fromisoformat(value)  # ValueError: not a date-time at all
     return "T" in value.upper() and parsed.tzinfo is not None
+
+
+_formats = FormatChecker()
+_formats.checks("date-time", raises=ValueError)(_rfc3339_date_time)
 
 
 @cache
@@ -44,8 +45,9 @@ def assert_valid(payload: dict[str, Any] | bytes | str, subject_or_reply_name: s
     validator = Draft202012Validator(schema_for(subject_or_reply_name), format_checker=_formats)
     problems = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if problems:
-        lines = [f"  at {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-                 for e in problems]
+        lines = [
+            f"  at {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in problems
+        ]
         raise AssertionError(
             f"payload breaks the contract {subject_or_reply_name!r}:\n" + "\n".join(lines)
         )

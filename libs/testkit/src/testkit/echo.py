@@ -35,7 +35,8 @@ class EchoClient:
     @classmethod
     async def start(cls, name: str = "client") -> EchoClient:
         process = await asyncio.create_subprocess_exec(
-            "node", str(NODE_DIR / "client.mjs"),
+            "node",
+            str(NODE_DIR / "client.mjs"),
             cwd=NODE_DIR,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
@@ -63,10 +64,14 @@ class EchoClient:
         if user_id is not None:
             all_headers["Authorization"] = f"Bearer {user_id}"
         await self.send(
-            "connect", host="127.0.0.1", port=port, key=key,
+            "connect",
+            host="127.0.0.1",
+            port=port,
+            key=key,
             authEndpoint=auth.channel_auth_url if auth else "http://127.0.0.1:9/none",
             userAuthEndpoint=auth.user_auth_url if auth else "http://127.0.0.1:9/none",
-            headers=all_headers, options=options or {},
+            headers=all_headers,
+            options=options or {},
         )
         connected = await self.wait_for(matching(type="connected"))
         return str(connected["socket_id"])
@@ -79,12 +84,11 @@ class EchoClient:
         events: list[str] | None = None,
         whispers: list[str] | None = None,
     ) -> None:
-        await self.send("subscribe", kind=kind, name=name, events=events or [],
-                        whispers=whispers or [])
+        await self.send(
+            "subscribe", kind=kind, name=name, events=events or [], whispers=whispers or []
+        )
 
-    async def wait_for(
-        self, predicate: Predicate, timeout: float = 10.0
-    ) -> Observation:
+    async def wait_for(self, predicate: Predicate, timeout: float = 10.0) -> Observation:
         """The first not yet consumed observation that matches; TimeoutError after `timeout`."""
         deadline = time.monotonic() + timeout
         async with self._changed:

@@ -108,15 +108,21 @@ class AuthEndpoint:
                     user_id = bearer[7:] if bearer.startswith("Bearer ") else None
                     form = dict(parse_qsl(body.decode()))
                     forged = headers.get("x-forge-signature") == "1"
-                    status, reply = self.authorize(
-                        request.target.decode(), user_id, form, forged
-                    )
+                    status, reply = self.authorize(request.target.decode(), user_id, form, forged)
                     payload = json.dumps(reply).encode()
-                    writer.write(conn.send(h11.Response(status_code=status, headers=[
-                        ("content-type", "application/json"),
-                        ("content-length", str(len(payload))),
-                        ("connection", "close"),
-                    ])) or b"")
+                    writer.write(
+                        conn.send(
+                            h11.Response(
+                                status_code=status,
+                                headers=[
+                                    ("content-type", "application/json"),
+                                    ("content-length", str(len(payload))),
+                                    ("connection", "close"),
+                                ],
+                            )
+                        )
+                        or b""
+                    )
                     writer.write(conn.send(h11.Data(data=payload)) or b"")
                     writer.write(conn.send(h11.EndOfMessage()) or b"")
                     await writer.drain()

@@ -3,11 +3,10 @@
 import asyncio
 import sys
 
-from messaging.runtime import run_service
-
 from bookings.bootstrap import bootstrap
 from bookings.migrate import migrate
 from bookings.settings import BookingsSettings
+from messaging.runtime import run_service
 
 settings = BookingsSettings()
 if sys.argv[1:] == ["migrate"]:

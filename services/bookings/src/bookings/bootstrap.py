@@ -1,12 +1,11 @@
 """Composition root of the bookings service."""
 
+from bookings.children import ChildHandlers
+from bookings.settings import BookingsSettings
 from contracts import bookings as c
 from messaging.runtime import Running
 from messaging.service import serve
 from messaging.wiring import wire
-
-from bookings.children import ChildHandlers
-from bookings.settings import BookingsSettings
 
 VERSION = "0.1.0"
 

@@ -1,7 +1,9 @@
 """Handlers for children: a parent manages their own, an admin manages all."""
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bookings.models import Child
 from contracts.bookings import (
     ChildChecklistSubmitted,
     ChildCreated,
@@ -21,9 +23,6 @@ from contracts.errors import ErrorCode, ServiceError
 from messaging.outbox import stage
 from messaging.paging import decode_cursor, encode_cursor
 from messaging.unit_of_work import UnitOfWork
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from bookings.models import Child
 
 
 def _details(child: Child) -> ChildDetails:
@@ -56,8 +55,10 @@ class ChildHandlers:
             session.add(child)
             await session.flush()
             assert child.id is not None
-            stage(session, ChildCreated(child_id=child.id, parent_id=child.parent_id,
-                                        actor=request.actor))
+            stage(
+                session,
+                ChildCreated(child_id=child.id, parent_id=child.parent_id, actor=request.actor),
+            )
         return _details(child)
 
     async def list(self, request: ListChildren) -> ChildPage:
@@ -97,16 +98,24 @@ class ChildHandlers:
                 child.date_of_birth = request.date_of_birth
             child.updated_at = utc_now()
             session.add(child)
-            stage(session, ChildUpdated(child_id=request.child_id, parent_id=child.parent_id,
-                                        actor=request.actor))
+            stage(
+                session,
+                ChildUpdated(
+                    child_id=request.child_id, parent_id=child.parent_id, actor=request.actor
+                ),
+            )
         return _details(child)
 
     async def delete(self, request: DeleteChild) -> Deleted:
         async with self._uow.transaction() as session:
             child = await _load(session, request.actor, request.child_id)
             await session.delete(child)
-            stage(session, ChildDeleted(child_id=request.child_id, parent_id=child.parent_id,
-                                        actor=request.actor))
+            stage(
+                session,
+                ChildDeleted(
+                    child_id=request.child_id, parent_id=child.parent_id, actor=request.actor
+                ),
+            )
         return Deleted(id=request.child_id)
 
     async def submit_checklist(self, request: SubmitChildChecklist) -> ChildDetails:
@@ -115,7 +124,13 @@ class ChildHandlers:
             child.checklist = request.answers
             child.checklist_submitted_at = child.updated_at = utc_now()
             session.add(child)
-            stage(session, ChildChecklistSubmitted(
-                child_id=request.child_id, parent_id=child.parent_id, child_name=child.name,
-                actor=request.actor))
+            stage(
+                session,
+                ChildChecklistSubmitted(
+                    child_id=request.child_id,
+                    parent_id=child.parent_id,
+                    child_name=child.name,
+                    actor=request.actor,
+                ),
+            )
         return _details(child)

@@ -1,8 +1,7 @@
 """Schema of the bookings database (idempotent)."""
 
-from messaging.db import create_tables, make_engine
-
 from bookings.models import TABLES
+from messaging.db import create_tables, make_engine
 
 
 async def migrate(database_url: str) -> None:

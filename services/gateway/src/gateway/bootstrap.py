@@ -28,7 +28,10 @@ async def bootstrap(settings: GatewaySettings) -> Running:
     if settings.seed_demo_users:
         await seed_demo_users(state)
     config = uvicorn.Config(
-        create_app(state), host=settings.host, port=settings.port, log_level="warning",
+        create_app(state),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
         lifespan="off",
     )
     server = _EmbeddedServer(config)

@@ -115,7 +115,9 @@ class PusherConnection:
 
     # -- incoming -------------------------------------------------------------------------
 
-    def on_message(self, text: bytes | str) -> None:
+    def on_message(self, text: bytes | bytearray | memoryview | str) -> None:
+        if self._closed:  # frames already read after a close must not resubscribe
+            return
         self.last_seen = time.monotonic()
         self.ping_sent_at = None
         try:

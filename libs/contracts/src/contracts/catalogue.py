@@ -4,12 +4,12 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from contracts import bookings, identity, live, notifications, trainers
+from contracts import bookings, identity, live, notifications, realtime, trainers
 from contracts.envelope import Event, Request
 
 C = TypeVar("C", Event, Request)
 
-_MODULES = (identity, bookings, trainers, notifications, live)
+_MODULES = (identity, bookings, trainers, notifications, live, realtime)
 
 
 def _concrete(base: type[C]) -> list[type[C]]:

@@ -14,6 +14,7 @@ BOOKINGS_EVENTS = StreamSpec("BOOKINGS_EVENTS", ("bookings.events.>",))
 TRAINERS_EVENTS = StreamSpec("TRAINERS_EVENTS", ("trainers.events.>",))
 NOTIFICATIONS_EVENTS = StreamSpec("NOTIFICATIONS_EVENTS", ("notifications.events.>",))
 LIVE_EVENTS = StreamSpec("LIVE_EVENTS", ("live.events.>",))
+REALTIME_EVENTS = StreamSpec("REALTIME_EVENTS", ("realtime.events.>",))
 DEAD_LETTERS = StreamSpec("DEAD_LETTERS", ("deadletter.>",))
 
 ALL_STREAMS = (
@@ -22,6 +23,7 @@ ALL_STREAMS = (
     TRAINERS_EVENTS,
     NOTIFICATIONS_EVENTS,
     LIVE_EVENTS,
+    REALTIME_EVENTS,
     DEAD_LETTERS,
 )
 

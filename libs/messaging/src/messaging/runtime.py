@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from messaging.logs import configure_logging
 from messaging.telemetry import setup_tracing
 
 log = logging.getLogger(__name__)
@@ -34,13 +35,9 @@ class Running:
                 log.exception("error while stopping %s", self.name)
 
 
-def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-
-
 def run_service(name: str, start: Callable[[], Awaitable[Running]]) -> None:
     """Start a service, run until SIGINT or SIGTERM, then stop it cleanly."""
-    configure_logging()
+    configure_logging(name)
     setup_tracing(name)
 
     async def main() -> None:

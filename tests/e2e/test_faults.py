@@ -6,29 +6,39 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from testkit.echo import matching
 from testkit.stack import RunningStack
 from testkit.waiting import eventually
 
-from .conftest import login
+from .conftest import echo_for, login
 
 
 @pytest.fixture(scope="module")
 def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    """A stack of its own: these tests stop and kill services."""
+    """A stack of its own: these tests kill services (which the stack then restarts)."""
     running = RunningStack(tmp_path_factory.mktemp("fault-stack"))
     running.start()
     yield running
     running.stop()
 
 
+@pytest.fixture
+def stack_to_break(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """A stack for one test that stops a service for good."""
+    running = RunningStack(tmp_path_factory.mktemp("broken-stack"))
+    running.start()
+    yield running
+    running.stop()
+
+
 async def test_bookings_stopped_gives_503_for_children_and_nothing_else_breaks(
-    own_stack: RunningStack,
+    stack_to_break: RunningStack,
 ) -> None:
-    async with httpx.AsyncClient(base_url=own_stack.api, timeout=15) as api:
+    async with httpx.AsyncClient(base_url=stack_to_break.api, timeout=15) as api:
         parent = await login(api, "parent@cams.test")
         assert (await api.get("/children", headers=parent.headers)).status_code == 200
 
-        own_stack.signal_service("bookings", signal.SIGTERM)
+        stack_to_break.signal_service("bookings", signal.SIGTERM)
 
         async def children_unavailable() -> httpx.Response | None:
             answer = await api.get("/children", headers=parent.headers)
@@ -46,7 +56,7 @@ async def test_bookings_stopped_gives_503_for_children_and_nothing_else_breaks(
         )
         assert auth.status_code == 200
         async with httpx.AsyncClient() as plain:
-            assert (await plain.get(f"{own_stack.realtime}/readyz")).status_code == 200
+            assert (await plain.get(f"{stack_to_break.realtime}/readyz")).status_code == 200
 
 
 async def test_a_crashed_service_is_reported_and_restarted(own_stack: RunningStack) -> None:
@@ -57,3 +67,43 @@ async def test_a_crashed_service_is_reported_and_restarted(own_stack: RunningSta
 
     await eventually(restarted, timeout=20)
     assert "trainers crashed" in own_stack.log()
+
+
+async def test_realtime_crash_rest_still_works_and_clients_catch_up_from_versions(
+    own_stack: RunningStack,
+) -> None:
+    async with httpx.AsyncClient(base_url=own_stack.api, timeout=15) as api:
+        parent = await login(api, "parent@cams.test")
+        page = await echo_for(own_stack, parent, "reconnecting-parent")
+        try:
+            channel = f"private-live-refresh.{parent.id}"
+            await page.subscribe(
+                "private", channel.removeprefix("private-"), events=["LiveRefreshContextsUpdated"]
+            )
+            await page.wait_for(matching(type="subscribed", channel=channel))
+            before = (await api.get("/live-refresh/versions", headers=parent.headers)).json()
+
+            own_stack.signal_service("realtime", signal.SIGKILL)
+            await page.wait_for(matching(type="state", previous="connected"))
+            # While the edge is away, REST keeps working and the change is stored.
+            made = await api.post(
+                "/children",
+                headers=parent.headers,
+                json={"name": "While Away", "date_of_birth": "2019-09-09"},
+            )
+            assert made.status_code == 201
+
+            # pusher-js comes back by itself and resubscribes ...
+            await page.wait_for(matching(type="connected"), timeout=30)
+            await page.wait_for(matching(type="subscribed", channel=channel), timeout=30)
+
+            # ... and the versions tell it that `children` moved while it was away.
+            async def children_moved() -> dict[str, int] | None:
+                answer = await api.get("/live-refresh/versions", headers=parent.headers)
+                now = answer.json() if answer.status_code == 200 else {}
+                return now if now.get("children", 0) > before["children"] else None
+
+            after = await eventually(children_moved, timeout=30)
+            assert after["notifications"] == before["notifications"]
+        finally:
+            await page.close()

@@ -1,11 +1,16 @@
 """What breaks if a service stops or crashes: only what depends on it, and never for long."""
 
+import contextlib
+import os
 import signal
 from collections.abc import Iterator
 
 import httpx
+import nats
+import orjson
 import pytest
 
+from contracts.streams import IDENTITY_EVENTS
 from testkit.echo import matching
 from testkit.stack import RunningStack
 from testkit.waiting import eventually
@@ -107,3 +112,40 @@ async def test_realtime_crash_rest_still_works_and_clients_catch_up_from_version
             assert after["notifications"] == before["notifications"]
         finally:
             await page.close()
+
+
+async def test_nats_away_writes_commit_and_their_events_go_out_once_when_it_returns(
+    own_stack: RunningStack,
+) -> None:
+    nats_pid = own_stack.pid_of("nats-server")
+    emails = [f"during-outage-{i}@cams.test" for i in range(3)]
+    os.kill(nats_pid, signal.SIGSTOP)  # NATS frozen: every connection to it hangs
+    try:
+        async with httpx.AsyncClient(base_url=own_stack.api, timeout=15) as api:
+            for email in emails:
+                answer = await api.post(
+                    "/auth/register",
+                    json={"email": email, "name": "Patient", "password": "password1"},
+                )
+                assert answer.status_code == 201, answer.text
+    finally:
+        os.kill(nats_pid, signal.SIGCONT)
+
+    nc = await nats.connect(own_stack.nats_url)
+    try:
+        js = nc.jetstream()
+
+        async def all_published() -> list[str] | None:
+            subscription = await js.subscribe(IDENTITY_EVENTS.subjects[0], ordered_consumer=True)
+            seen: list[str] = []
+            with contextlib.suppress(nats.errors.TimeoutError):
+                while True:
+                    message = await subscription.next_msg(timeout=0.5)
+                    seen.append(orjson.loads(message.data)["email"])
+            await subscription.unsubscribe()
+            return seen if set(emails) <= set(seen) else None
+
+        published = await eventually(all_published, timeout=60)
+        assert all(published.count(email) == 1 for email in emails)
+    finally:
+        await nc.close()

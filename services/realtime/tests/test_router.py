@@ -104,9 +104,7 @@ TRIGGER_POINTS: list[tuple[Event, list[str], set[str]]] = [
 ]
 
 
-def test_the_routing_table_covers_every_trigger_point_and_payment_goes_via_its_notification() -> (
-    None
-):
+def test_the_table_covers_every_trigger_point_and_payments_go_via_notifications() -> None:
     covered = {type(event) for event, _, _ in TRIGGER_POINTS}
     assert set(ROUTES) - covered == {b.PaymentProcessed}
     assert ROUTES[b.PaymentProcessed].contexts == ()

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 class StreamSpec:
     name: str
     subjects: tuple[str, ...]
+    # None keeps messages for good; lifecycle facts only matter until webhooks have gone out.
+    max_age_seconds: float | None = None
 
 
 IDENTITY_EVENTS = StreamSpec("IDENTITY_EVENTS", ("identity.events.>",))
@@ -14,7 +16,7 @@ BOOKINGS_EVENTS = StreamSpec("BOOKINGS_EVENTS", ("bookings.events.>",))
 TRAINERS_EVENTS = StreamSpec("TRAINERS_EVENTS", ("trainers.events.>",))
 NOTIFICATIONS_EVENTS = StreamSpec("NOTIFICATIONS_EVENTS", ("notifications.events.>",))
 LIVE_EVENTS = StreamSpec("LIVE_EVENTS", ("live.events.>",))
-REALTIME_EVENTS = StreamSpec("REALTIME_EVENTS", ("realtime.events.>",))
+REALTIME_EVENTS = StreamSpec("REALTIME_EVENTS", ("realtime.events.>",), max_age_seconds=7 * 86400)
 DEAD_LETTERS = StreamSpec("DEAD_LETTERS", ("deadletter.>",))
 
 ALL_STREAMS = (

@@ -15,6 +15,7 @@ async def ensure_streams(js: JetStreamContext, specs: tuple[StreamSpec, ...] = A
             name=spec.name,
             subjects=list(spec.subjects),
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            max_age=spec.max_age_seconds,
         )
         try:
             await js.update_stream(config)

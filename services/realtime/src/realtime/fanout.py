@@ -1,6 +1,7 @@
 """Multi-node fan-out over NATS: publish every channel event to the cluster, and subscribe by
 interest, one NATS subscription per channel that has local subscribers."""
 
+import asyncio
 import logging
 
 from nats.aio.client import Client
@@ -12,16 +13,24 @@ from contracts.live import ChannelFrame, deliver_subject
 from messaging import tracing
 from messaging.codec import decode, encode
 from realtime.pusher.hub import Hub
+from realtime.pusher.seams import NullListener
 
 log = logging.getLogger(__name__)
 
+ChannelKey = tuple[str, str]
 
-class NatsFanout:
-    """The hub's publisher (to NATS) and the occupancy half of its listener."""
+
+class NatsFanout(NullListener):
+    """The hub's publisher (to NATS) and the occupancy half of its listener.
+
+    Occupancy changes are queued and applied by one worker in order, so a channel vacated and
+    occupied again in quick succession always ends with exactly one subscription.
+    """
 
     def __init__(self, nc: Client) -> None:
         self._nc = nc
-        self._subscriptions: dict[tuple[str, str], Subscription] = {}
+        self._subscriptions: dict[ChannelKey, Subscription] = {}
+        self._changes: asyncio.Queue[tuple[bool, ChannelKey]] = asyncio.Queue()
         self.hub: Hub | None = None
 
     async def publish(
@@ -61,32 +70,22 @@ class NatsFanout:
                 frame.user_id,
             )
 
-    async def channel_occupied(self, app_id: str, channel: str) -> None:
-        key = (app_id, channel)
-        if key not in self._subscriptions:
-            self._subscriptions[key] = await self._nc.subscribe(
-                deliver_subject(app_id, channel), cb=self._on_frame
-            )
+    def channel_occupied(self, app_id: str, channel: str) -> None:
+        self._changes.put_nowait((True, (app_id, channel)))
 
-    async def channel_vacated(self, app_id: str, channel: str) -> None:
-        subscription = self._subscriptions.pop((app_id, channel), None)
-        if subscription is not None:
-            await subscription.unsubscribe()
+    def channel_vacated(self, app_id: str, channel: str) -> None:
+        self._changes.put_nowait((False, (app_id, channel)))
 
-    # Membership and client events are not about fan-out; webhooks hear of them.
-    def member_added(self, app_id: str, channel: str, user_id: str) -> None:
-        return None
-
-    def member_removed(self, app_id: str, channel: str, user_id: str) -> None:
-        return None
-
-    def client_event(
-        self,
-        app_id: str,
-        channel: str,
-        event: str,
-        data: str,
-        socket_id: str,
-        user_id: str | None,
-    ) -> None:
-        return None
+    async def run(self) -> None:
+        """Apply occupancy changes one at a time, in the order the hub made them."""
+        while True:
+            occupied, key = await self._changes.get()
+            try:
+                if occupied and key not in self._subscriptions:
+                    self._subscriptions[key] = await self._nc.subscribe(
+                        deliver_subject(*key), cb=self._on_frame
+                    )
+                elif not occupied and (subscription := self._subscriptions.pop(key, None)):
+                    await subscription.unsubscribe()
+            except Exception:
+                log.exception("interest subscription change failed", extra={"channel": key[1]})

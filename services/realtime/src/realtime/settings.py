@@ -2,10 +2,17 @@
 
 import base64
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, HttpUrl, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from realtime.pusher.apps import App
+from realtime.webhooks.config import WebhookApp, WebhookName, WebhookTarget
+
+
+class WebhookSettings(BaseModel):
+    url: HttpUrl
+    # Pusher's event names; None (the default) sends every kind.
+    event_types: list[WebhookName] | None = None
 
 
 class AppSettings(BaseModel):
@@ -13,6 +20,17 @@ class AppSettings(BaseModel):
     key: str
     secret: SecretStr
     encryption_master_key_base64: SecretStr | None = None
+    webhooks: list[WebhookSettings] = []
+
+    def to_webhook_app(self) -> WebhookApp:
+        targets = tuple(
+            WebhookTarget(
+                str(hook.url),
+                None if hook.event_types is None else frozenset(hook.event_types),
+            )
+            for hook in self.webhooks
+        )
+        return WebhookApp(self.id, self.key, self.secret.get_secret_value(), targets)
 
     def to_app(self) -> App:
         master = self.encryption_master_key_base64
@@ -38,3 +56,7 @@ class RealtimeSettings(BaseSettings):
     live_app_id: str = "cams"
     activity_timeout_seconds: float = 30.0
     pong_timeout_seconds: float = 10.0
+    # A channel vacated (or a member gone) and back within this time sends no webhook.
+    lifecycle_grace_seconds: float = 3.0
+    webhook_max_deliver: int = 20
+    webhook_timeout_seconds: float = 10.0

@@ -43,9 +43,7 @@ async def server(hub: Hub, config: ServerConfig) -> AsyncIterator[RunningServer]
 
 @pytest.fixture
 async def auth(app: App) -> AsyncIterator[AuthEndpoint]:
-    endpoint = AuthEndpoint(
-        app.id, app.key, app.secret, base64.b64encode(MASTER_KEY).decode()
-    )
+    endpoint = AuthEndpoint(app.id, app.key, app.secret, base64.b64encode(MASTER_KEY).decode())
     async with endpoint:
         yield endpoint
 

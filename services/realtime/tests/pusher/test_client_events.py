@@ -10,8 +10,13 @@ from .conftest import ClientFactory
 
 
 async def _joined(
-    echo_client: ClientFactory, server: RunningServer, app: App, auth: AuthEndpoint,
-    user: str, kind: str, name: str,
+    echo_client: ClientFactory,
+    server: RunningServer,
+    app: App,
+    auth: AuthEndpoint,
+    user: str,
+    kind: str,
+    name: str,
 ) -> EchoClient:
     client = await echo_client(user)
     await client.connect(server.port, app.key, auth=auth, user_id=user)
@@ -26,8 +31,9 @@ async def test_whisper_reaches_others_but_not_the_sender(
     alice = await _joined(echo_client, server, app, auth, "alice", "private", "chat.1")
     bob = await _joined(echo_client, server, app, auth, "bob", "private", "chat.1")
 
-    await alice.send("whisper", kind="private", name="chat.1", event="typing",
-                     data={"typing": True})
+    await alice.send(
+        "whisper", kind="private", name="chat.1", event="typing", data={"typing": True}
+    )
 
     heard = await bob.wait_for(matching(type="whisper"))
     assert heard["data"] == {"typing": True}

@@ -30,8 +30,13 @@ async def test_event_encrypted_by_the_official_sdk_is_decrypted_by_pusher_js(
 
     hub.deliver_local = spy  # type: ignore[method-assign]
     sdk = pusher.Pusher(
-        app_id=app.id, key=app.key, secret=app.secret, host="127.0.0.1", port=server.port,
-        ssl=False, encryption_master_key_base64=base64.b64encode(MASTER_KEY).decode(),
+        app_id=app.id,
+        key=app.key,
+        secret=app.secret,
+        host="127.0.0.1",
+        port=server.port,
+        ssl=False,
+        encryption_master_key_base64=base64.b64encode(MASTER_KEY).decode(),
     )
 
     await asyncio.to_thread(sdk.trigger, "private-encrypted-medical.1", "Note", {"text": "hi"})

@@ -18,17 +18,32 @@ from .conftest import ClientFactory
 
 
 def python_sdk(app: App, server: RunningServer, secret: str | None = None) -> pusher.Pusher:
-    return pusher.Pusher(app_id=app.id, key=app.key, secret=secret or app.secret,
-                         host="127.0.0.1", port=server.port, ssl=False)
+    return pusher.Pusher(
+        app_id=app.id,
+        key=app.key,
+        secret=secret or app.secret,
+        host="127.0.0.1",
+        port=server.port,
+        ssl=False,
+    )
 
 
 async def npm_sdk(app: App, server: RunningServer, action: str, **args: Any) -> dict[str, Any]:
     """Run one call of the npm `pusher` SDK in Node; returns {status, body}."""
-    spec = {"appId": app.id, "key": app.key, "secret": app.secret, "port": server.port,
-            "action": action, **args}
+    spec = {
+        "appId": app.id,
+        "key": app.key,
+        "secret": app.secret,
+        "port": server.port,
+        "action": action,
+        **args,
+    }
     process = await asyncio.create_subprocess_exec(
-        "node", str(NODE_DIR / "server_sdk.mjs"), json.dumps(spec),
-        cwd=NODE_DIR, stdout=asyncio.subprocess.PIPE,
+        "node",
+        str(NODE_DIR / "server_sdk.mjs"),
+        json.dumps(spec),
+        cwd=NODE_DIR,
+        stdout=asyncio.subprocess.PIPE,
     )
     try:
         stdout, _ = await asyncio.wait_for(process.communicate(), 15)
@@ -41,8 +56,13 @@ async def npm_sdk(app: App, server: RunningServer, action: str, **args: Any) -> 
 
 
 async def listening(
-    echo_client: ClientFactory, server: RunningServer, app: App, auth: AuthEndpoint,
-    user: str, kind: str, name: str,
+    echo_client: ClientFactory,
+    server: RunningServer,
+    app: App,
+    auth: AuthEndpoint,
+    user: str,
+    kind: str,
+    name: str,
 ) -> tuple[EchoClient, str]:
     client = await echo_client(user)
     socket_id = await client.connect(server.port, app.key, auth=auth, user_id=user)
@@ -58,8 +78,7 @@ async def test_python_sdk_trigger_reaches_subscribers_except_the_given_socket(
     bob, bob_socket = await listening(echo_client, server, app, auth, "bob", "private", "orders")
     sdk = python_sdk(app, server)
 
-    await asyncio.to_thread(sdk.trigger, ["private-orders"], "OrderShipped", {"id": 1},
-                            bob_socket)
+    await asyncio.to_thread(sdk.trigger, ["private-orders"], "OrderShipped", {"id": 1}, bob_socket)
     await asyncio.to_thread(sdk.trigger, ["private-orders"], "OrderShipped", {"id": 2})
 
     assert (await alice.wait_for(matching(type="event")))["data"] == {"id": 1}
@@ -72,16 +91,20 @@ async def test_python_sdk_batch_channels_and_users(
     alice, _ = await listening(echo_client, server, app, auth, "alice", "join", "lobby")
     sdk = python_sdk(app, server)
 
-    await asyncio.to_thread(sdk.trigger_batch, [
-        {"channel": "presence-lobby", "name": "OrderShipped", "data": {"n": n}} for n in (1, 2)
-    ])
+    await asyncio.to_thread(
+        sdk.trigger_batch,
+        [{"channel": "presence-lobby", "name": "OrderShipped", "data": {"n": n}} for n in (1, 2)],
+    )
     channels = await asyncio.to_thread(sdk.channels_info, "presence-", ["user_count"])
-    one = await asyncio.to_thread(sdk.channel_info, "presence-lobby",
-                                  ["subscription_count", "user_count"])
+    one = await asyncio.to_thread(
+        sdk.channel_info, "presence-lobby", ["subscription_count", "user_count"]
+    )
     users = await asyncio.to_thread(sdk.users_info, "presence-lobby")
 
     assert [(await alice.wait_for(matching(type="event")))["data"] for _ in (1, 2)] == [
-        {"n": 1}, {"n": 2}]
+        {"n": 1},
+        {"n": 2},
+    ]
     assert channels == {"channels": {"presence-lobby": {"user_count": 1}}}
     assert one == {"occupied": True, "subscription_count": 1, "user_count": 1}
     assert users == {"users": [{"id": "alice"}]}
@@ -114,8 +137,9 @@ async def test_npm_sdk_trigger_send_to_user_and_channels(
     await alice.send("signin")
     await alice.wait_for(matching(type="message", event="pusher:signin_success"))
 
-    triggered = await npm_sdk(app, server, "trigger", channels=["news"], event="OrderShipped",
-                              data={"n": 1})
+    triggered = await npm_sdk(
+        app, server, "trigger", channels=["news"], event="OrderShipped", data={"n": 1}
+    )
     to_user = await npm_sdk(app, server, "sendToUser", userId="alice", event="Hi", data={"n": 2})
     listed = await npm_sdk(app, server, "get", path="/channels")
 
@@ -132,8 +156,12 @@ async def test_npm_sdk_batch_and_terminate(
     await alice.send("signin")
     await alice.wait_for(matching(type="message", event="pusher:signin_success"))
 
-    batch = await npm_sdk(app, server, "triggerBatch", batch=[
-        {"channel": "private-orders", "name": "OrderShipped", "data": "{\"n\":1}"}])
+    batch = await npm_sdk(
+        app,
+        server,
+        "triggerBatch",
+        batch=[{"channel": "private-orders", "name": "OrderShipped", "data": '{"n":1}'}],
+    )
     terminated = await npm_sdk(app, server, "terminate", userId="alice")
 
     assert batch["status"] == 200 and terminated["status"] == 200
@@ -151,17 +179,26 @@ async def test_limits_are_enforced(server: RunningServer, app: App) -> None:
     with pytest.raises(pusher.errors.PusherBadRequest):
         await asyncio.to_thread(sdk.trigger_batch, too_many, True)
     # 101 channels: the SDKs refuse before sending, so sign the call by hand
-    request = pusher.http.Request(sdk._pusher_client, "POST", f"/apps/{app.id}/events", {
-        "name": "E", "data": "{}", "channels": [f"c{n}" for n in range(101)]})
+    request = pusher.http.Request(
+        sdk._pusher_client,
+        "POST",
+        f"/apps/{app.id}/events",
+        {"name": "E", "data": "{}", "channels": [f"c{n}" for n in range(101)]},
+    )
     async with httpx.AsyncClient() as client:
         response = await client.post(
             f"http://127.0.0.1:{server.port}{request.path}?{request.query_string}",
-            content=request.body)
+            content=request.body,
+        )
     assert response.status_code == 400
 
 
 async def test_one_app_never_sees_another_apps_traffic(
-    server: RunningServer, hub: Hub, app: App, other_app: App, auth: AuthEndpoint,
+    server: RunningServer,
+    hub: Hub,
+    app: App,
+    other_app: App,
+    auth: AuthEndpoint,
     echo_client: ClientFactory,
 ) -> None:
     alice, _ = await listening(echo_client, server, app, auth, "alice", "channel", "news")

@@ -71,7 +71,10 @@ def test_deliver_local_writes_the_same_frame_object_to_all_but_the_excluded() ->
     assert sent == 2 and b.frames == []
     assert a.frames[0] is c.frames[0]
     assert orjson.loads(payload(a.frames[0])) == {
-        "event": "Flash", "channel": "news", "data": '{"n":1}'}
+        "event": "Flash",
+        "channel": "news",
+        "data": '{"n":1}',
+    }
 
 
 def test_apps_are_isolated() -> None:
@@ -100,9 +103,16 @@ async def test_presence_member_events_once_per_user_and_listener_hears_them() ->
     assert bob.events() == ["pusher_internal:member_added", "pusher_internal:member_removed"]
     assert tab1.events() == []  # bob was there first: his arrival is in subscription_succeeded
     # async listener methods run as tasks, so only the sync ones keep their place in line
-    assert sorted(listener.calls) == sorted([
-        ("occupied", "presence-x"), ("added", "bob"), ("added", "alice"),
-        ("removed", "alice"), ("removed", "bob"), ("vacated", "presence-x")])
+    assert sorted(listener.calls) == sorted(
+        [
+            ("occupied", "presence-x"),
+            ("added", "bob"),
+            ("added", "alice"),
+            ("removed", "alice"),
+            ("removed", "bob"),
+            ("vacated", "presence-x"),
+        ]
+    )
 
 
 async def test_publish_goes_through_the_injected_publisher() -> None:
@@ -119,4 +129,5 @@ def test_presence_data_lists_members() -> None:
     hub.join("1", "presence-x", FakeSocket("1.1"), "7", {"name": "A"})
 
     assert hub.presence_data("1", "presence-x") == {
-        "presence": {"ids": ["7"], "hash": {"7": {"name": "A"}}, "count": 1}}
+        "presence": {"ids": ["7"], "hash": {"7": {"name": "A"}}, "count": 1}
+    }

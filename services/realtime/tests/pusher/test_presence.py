@@ -72,10 +72,18 @@ async def test_dead_connection_is_dropped_and_its_member_removed(
         async with websockets.connect(url) as ghost:
             established = json_string_data(await ghost.recv())
             member = json_string({"user_id": "ghost", "user_info": {"id": "ghost"}})
-            await ghost.send(json_string({"event": "pusher:subscribe", "data": {
-                "channel": CHANNEL, "channel_data": member,
-                "auth": sign_channel(app, established["socket_id"], CHANNEL, member),
-            }}))
+            await ghost.send(
+                json_string(
+                    {
+                        "event": "pusher:subscribe",
+                        "data": {
+                            "channel": CHANNEL,
+                            "channel_data": member,
+                            "auth": sign_channel(app, established["socket_id"], CHANNEL, member),
+                        },
+                    }
+                )
+            )
             joined = await bob.wait_for(matching(type="joining"))
             assert joined["member"] == {"id": "ghost"}
 

@@ -18,8 +18,11 @@ async def test_echo_private_channel_receives_a_delivered_event(
     await alice.wait_for(matching(type="subscribed", channel="private-live-refresh.7"))
 
     sent = hub.deliver_local(
-        app.id, "private-live-refresh.7", "LiveRefreshContextsUpdated",
-        '{"contexts":["notifications","bookings"]}', None,
+        app.id,
+        "private-live-refresh.7",
+        "LiveRefreshContextsUpdated",
+        '{"contexts":["notifications","bookings"]}',
+        None,
     )
 
     assert sent == 1

@@ -40,11 +40,14 @@ async def test_handshake_gives_a_socket_id_and_activity_timeout(
     assert pong["event"] == "pusher:pong"
 
 
-@pytest.mark.parametrize(("key", "query", "code"), [
-    ("no-such-key", "?protocol=7", 4001),
-    ("test-key", "", 4008),
-    ("test-key", "?protocol=2", 4007),
-])
+@pytest.mark.parametrize(
+    ("key", "query", "code"),
+    [
+        ("no-such-key", "?protocol=7", 4001),
+        ("test-key", "", 4008),
+        ("test-key", "?protocol=2", 4007),
+    ],
+)
 async def test_refused_handshakes_send_the_error_then_close_with_its_code(
     server: RunningServer, key: str, query: str, code: int
 ) -> None:
@@ -53,8 +56,10 @@ async def test_refused_handshakes_send_the_error_then_close_with_its_code(
         with pytest.raises(ConnectionClosed) as closed:
             await ws.recv()
 
-    assert error == {"event": "pusher:error", "data": {"code": code, "message": error["data"][
-        "message"]}}
+    assert error == {
+        "event": "pusher:error",
+        "data": {"code": code, "message": error["data"]["message"]},
+    }
     assert closed.value.rcvd is not None and closed.value.rcvd.code == code
 
 
@@ -62,8 +67,14 @@ async def test_unknown_app_key_makes_pusher_js_give_up(
     server: RunningServer, echo_client: ClientFactory
 ) -> None:
     client = await echo_client()
-    await client.send("connect", host="127.0.0.1", port=server.port, key="no-such-key",
-                      authEndpoint="http://127.0.0.1:9/", headers={})
+    await client.send(
+        "connect",
+        host="127.0.0.1",
+        port=server.port,
+        key="no-such-key",
+        authEndpoint="http://127.0.0.1:9/",
+        headers={},
+    )
 
     error = await client.wait_for(matching(type="error"))
 
@@ -72,12 +83,15 @@ async def test_unknown_app_key_makes_pusher_js_give_up(
     await client.wait_for(lambda seen: seen.get("current") in ("disconnected", "failed"))
 
 
-@pytest.mark.parametrize(("sent", "says"), [
-    (b"not json", "Invalid JSON"),
-    (b'{"event":"pusher:frobnicate","data":{}}', "Unsupported event"),
-    (b'{"event":"pusher:subscribe","data":{"channel":"bad name!"}}', "Invalid channel name"),
-    (b'["event"]', "JSON object"),
-])
+@pytest.mark.parametrize(
+    ("sent", "says"),
+    [
+        (b"not json", "Invalid JSON"),
+        (b'{"event":"pusher:frobnicate","data":{}}', "Unsupported event"),
+        (b'{"event":"pusher:subscribe","data":{"channel":"bad name!"}}', "Invalid channel name"),
+        (b'["event"]', "JSON object"),
+    ],
+)
 async def test_bad_messages_get_pusher_error_and_the_connection_stays(
     server: RunningServer, app: App, sent: bytes, says: str
 ) -> None:
@@ -104,11 +118,10 @@ async def test_frames_over_the_limit_close_the_connection_with_1009(
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
 
 
-async def test_a_silent_connection_is_pinged_then_closed_with_4201(
-    hub: Hub, app: App
-) -> None:
-    server = await start_server(hub, ServerConfig(activity_timeout=1, pong_timeout=0.5,
-                                                  sweep_interval=0.1))
+async def test_a_silent_connection_is_pinged_then_closed_with_4201(hub: Hub, app: App) -> None:
+    server = await start_server(
+        hub, ServerConfig(activity_timeout=1, pong_timeout=0.5, sweep_interval=0.1)
+    )
     try:
         async with websockets.connect(ws_url(server, app.key)) as ws:
             await receive(ws)

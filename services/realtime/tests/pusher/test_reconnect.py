@@ -22,15 +22,18 @@ async def test_pusher_js_reconnects_and_resubscribes_after_a_restart(
     await alice.wait_for(matching(type="state", previous="connected"))
     restarted = await start_server(hub, port=server.port)
     try:
-        second_socket = (await alice.wait_for(matching(type="connected"), timeout=20))[
-            "socket_id"]
+        second_socket = (await alice.wait_for(matching(type="connected"), timeout=20))["socket_id"]
 
         async def resubscribed() -> bool:
             return hub.is_subscribed(app.id, "private-live-refresh.7", second_socket)
 
         await eventually(resubscribed)
-        hub.deliver_local(app.id, "private-live-refresh.7", "LiveRefreshContextsUpdated",
-                          '{"contexts":["bookings"]}')
+        hub.deliver_local(
+            app.id,
+            "private-live-refresh.7",
+            "LiveRefreshContextsUpdated",
+            '{"contexts":["bookings"]}',
+        )
         event = await alice.wait_for(matching(type="event"))
     finally:
         await restarted.close()

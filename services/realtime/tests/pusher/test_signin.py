@@ -17,8 +17,11 @@ async def _signed_in(
     await client.send("signin")
     await client.wait_for(matching(type="message", event="pusher:signin_success"))
     await client.wait_for(
-        matching(type="message", event="pusher_internal:subscription_succeeded",
-                 channel=f"#server-to-user-{user}")
+        matching(
+            type="message",
+            event="pusher_internal:subscription_succeeded",
+            channel=f"#server-to-user-{user}",
+        )
     )
     return client
 
@@ -46,8 +49,9 @@ async def test_server_to_user_channel_needs_signin_as_that_user(
     mallory = await echo_client("mallory")
     await mallory.connect(server.port, app.key, auth=auth, user_id="mallory")
 
-    await mallory.send("raw", event="pusher:subscribe",
-                       data={"channel": "#server-to-user-alice", "auth": ""})
+    await mallory.send(
+        "raw", event="pusher:subscribe", data={"channel": "#server-to-user-alice", "auth": ""}
+    )
 
     refused = await mallory.wait_for(matching(type="message", event="pusher:subscription_error"))
     assert refused["channel"] == "#server-to-user-alice"
@@ -58,8 +62,9 @@ async def test_forged_signin_is_refused_and_closed_4009(
     server: RunningServer, app: App, auth: AuthEndpoint, echo_client: ClientFactory
 ) -> None:
     mallory = await echo_client("mallory")
-    await mallory.connect(server.port, app.key, auth=auth, user_id="alice",
-                          headers={"X-Forge-Signature": "1"})
+    await mallory.connect(
+        server.port, app.key, auth=auth, user_id="alice", headers={"X-Forge-Signature": "1"}
+    )
 
     await mallory.send("signin")
 

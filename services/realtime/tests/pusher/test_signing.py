@@ -14,8 +14,12 @@ from realtime.pusher import App, AppRegistry, shared_secret, sign_channel, sign_
 from realtime.pusher.signing import verify_channel, verify_request, verify_user
 
 APP = App("1001", "key", "secret", bytes(range(32)))
-SDK = pusher.Pusher(app_id="1001", key="key", secret="secret",
-                    encryption_master_key_base64=base64.b64encode(bytes(range(32))).decode())
+SDK = pusher.Pusher(
+    app_id="1001",
+    key="key",
+    secret="secret",
+    encryption_master_key_base64=base64.b64encode(bytes(range(32))).decode(),
+)
 
 
 def test_channel_signature_matches_the_sdk() -> None:
@@ -56,17 +60,24 @@ def _signed_params(request: Request) -> dict[str, str]:
 
 def test_api_request_signed_by_the_sdk_is_accepted_and_tampering_refused() -> None:
     apps = AppRegistry([APP])
-    request = Request(SDK._pusher_client, "POST", "/apps/1001/events",
-                      {"name": "e", "channels": ["a"], "data": "{}"})
+    request = Request(
+        SDK._pusher_client,
+        "POST",
+        "/apps/1001/events",
+        {"name": "e", "channels": ["a"], "data": "{}"},
+    )
     params, body = _signed_params(request), request.body
 
     assert verify_request(apps, "POST", "/apps/1001/events", params, body) is APP
     assert verify_request(apps, "POST", "/apps/1001/events", params, body + b" ") == (
-        "body_md5 does not match the body")
+        "body_md5 does not match the body"
+    )
     assert verify_request(apps, "POST", "/apps/1002/events", params, body) == "Invalid signature"
-    assert verify_request(apps, "POST", "/apps/1001/events", params, body,
-                          now=time.time() + 601) == (
-        "Timestamp expired: more than 600 s from server time")
-    assert verify_request(apps, "POST", "/apps/1001/events", {**params, "auth_key": "x"},
-                          body) == "Unknown auth_key"
+    assert verify_request(
+        apps, "POST", "/apps/1001/events", params, body, now=time.time() + 601
+    ) == ("Timestamp expired: more than 600 s from server time")
+    assert (
+        verify_request(apps, "POST", "/apps/1001/events", {**params, "auth_key": "x"}, body)
+        == "Unknown auth_key"
+    )
     assert json.loads(body)["name"] == "e"

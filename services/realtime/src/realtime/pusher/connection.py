@@ -160,7 +160,8 @@ class PusherConnection:
         except SubscriptionRefused as refused:
             self.hub.metrics.auth_failures.labels(str(refused.status)).inc()
             log.info(
-                "subscription refused: %s", refused.error,
+                "subscription refused: %s",
+                refused.error,
                 extra={**self.log_extra, "channel": channel},
             )
             self._send(
@@ -268,8 +269,9 @@ class PusherConnection:
         if not isinstance(user_id, str) or not user_id:
             self.hub.metrics.auth_failures.labels(str(UNAUTHORIZED)).inc()
             log.info("signin refused", extra=self.log_extra)
-            self._error("Invalid signin: bad signature or user_data without a string id",
-                        UNAUTHORIZED)
+            self._error(
+                "Invalid signin: bad signature or user_data without a string id", UNAUTHORIZED
+            )
             self.terminate(UNAUTHORIZED, "Invalid signin")
             return
         if self.user_id is not None:

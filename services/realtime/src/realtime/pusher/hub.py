@@ -156,8 +156,11 @@ class Hub:
         if member is None:
             state.members[user_id] = Member(user_info, {socket_id})
             self._broadcast_internal(
-                state, channel, "pusher_internal:member_added",
-                {"user_id": user_id, "user_info": user_info}, socket_id,
+                state,
+                channel,
+                "pusher_internal:member_added",
+                {"user_id": user_id, "user_info": user_info},
+                socket_id,
             )
             self.notify(self.listener.member_added(app_id, channel, user_id))
         else:
@@ -192,9 +195,9 @@ class Hub:
     # -- signed-in users ------------------------------------------------------------------
 
     def sign_in(self, app_id: str, user_id: str, subscriber: Subscriber) -> None:
-        self._signed_in.setdefault(app_id, {}).setdefault(user_id, {})[
-            subscriber.socket_id
-        ] = subscriber
+        self._signed_in.setdefault(app_id, {}).setdefault(user_id, {})[subscriber.socket_id] = (
+            subscriber
+        )
 
     def sign_out(self, app_id: str, user_id: str, subscriber: Subscriber) -> None:
         users = self._signed_in.get(app_id, {})

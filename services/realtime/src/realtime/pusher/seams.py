@@ -38,9 +38,7 @@ class HubListener(Protocol):
 
     def member_added(self, app_id: str, channel: str, user_id: str) -> Awaitable[None] | None: ...
 
-    def member_removed(
-        self, app_id: str, channel: str, user_id: str
-    ) -> Awaitable[None] | None: ...
+    def member_removed(self, app_id: str, channel: str, user_id: str) -> Awaitable[None] | None: ...
 
     def client_event(
         self,

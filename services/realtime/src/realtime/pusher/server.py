@@ -251,9 +251,7 @@ class _ConnectionProtocol(asyncio.Protocol):
         if self.ws.state is State.CLOSED:
             self._close_transport()
         elif self.ws.close_expected() and self.abort_timer is None:
-            self.abort_timer = asyncio.get_running_loop().call_later(
-                CLOSE_GRACE_S, self._abort
-            )
+            self.abort_timer = asyncio.get_running_loop().call_later(CLOSE_GRACE_S, self._abort)
 
     # -- Link -----------------------------------------------------------------------------
 
@@ -284,9 +282,7 @@ class _ConnectionProtocol(asyncio.Protocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
             if self.abort_timer is None:
-                self.abort_timer = asyncio.get_running_loop().call_later(
-                    CLOSE_GRACE_S, self._abort
-                )
+                self.abort_timer = asyncio.get_running_loop().call_later(CLOSE_GRACE_S, self._abort)
 
     def _abort(self) -> None:
         if self.transport is not None:

@@ -23,8 +23,10 @@ def hmac_hex(secret: str, message: str) -> str:
 
 def sign_channel(app: App, socket_id: str, channel: str, channel_data: str | None = None) -> str:
     """The `auth` value for a private-/presence-/private-encrypted- subscription: "key:hex"."""
-    message = f"{socket_id}:{channel}" if channel_data is None else (
-        f"{socket_id}:{channel}:{channel_data}"
+    message = (
+        f"{socket_id}:{channel}"
+        if channel_data is None
+        else (f"{socket_id}:{channel}:{channel_data}")
     )
     return f"{app.key}:{hmac_hex(app.secret, message)}"
 
@@ -58,9 +60,7 @@ def verify_user(app: App, socket_id: str, auth: object, user_data: str) -> bool:
 
 def sign_request(secret: str, method: str, path: str, params: Mapping[str, str]) -> str:
     """Signature of an HTTP API call: method, path and the sorted, unescaped query."""
-    query = "&".join(
-        f"{k}={v}" for k, v in sorted(params.items()) if k != "auth_signature"
-    )
+    query = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "auth_signature")
     return hmac_hex(secret, f"{method.upper()}\n{path}\n{query}")
 
 

@@ -13,6 +13,10 @@ up *args:
 migrate:
     uv run python -m devstack migrate
 
+# write the next Alembic revision of a service from its models: just revision bookings "add bookings"
+revision service message:
+    uv run python -m messaging.migrations revision {{service}} "{{message}}"
+
 # run the whole test suite: unit, integration (NATS, SQLite, PostgreSQL), end to end
 test *args:
     uv run pytest {{args}}

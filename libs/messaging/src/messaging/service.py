@@ -79,4 +79,6 @@ async def serve(
         await service.add_endpoint(
             name=contract.subject.rsplit(".", 1)[-1], subject=contract.subject, handler=endpoint
         )
+    # Once the server has seen every SUB, a request sent by anyone finds a responder.
+    await nc.flush()
     return service

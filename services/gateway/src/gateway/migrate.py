@@ -1,12 +1,11 @@
-"""Schema of the gateway database (idempotent)."""
+"""The gateway schema: Alembic revisions in `migrations/`, applied up to the newest."""
 
-from gateway.models import TABLES
-from messaging.db import create_tables, make_engine
+from pathlib import Path
+
+from messaging.migrations import upgrade
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 async def migrate(database_url: str) -> None:
-    engine = make_engine(database_url)
-    try:
-        await create_tables(engine, TABLES)
-    finally:
-        await engine.dispose()
+    await upgrade(database_url, MIGRATIONS)

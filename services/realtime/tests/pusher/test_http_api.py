@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import httpx
@@ -11,8 +10,9 @@ import pusher
 import pytest
 
 from realtime.pusher import App, Hub, RunningServer
-from testkit.echo import NODE_DIR, EchoClient, matching
+from testkit.echo import EchoClient, matching
 from testkit.pusher_auth import AuthEndpoint
+from testkit.server_sdk import npm_sdk as sdk_call
 
 from .conftest import ClientFactory
 
@@ -30,29 +30,7 @@ def python_sdk(app: App, server: RunningServer, secret: str | None = None) -> pu
 
 async def npm_sdk(app: App, server: RunningServer, action: str, **args: Any) -> dict[str, Any]:
     """Run one call of the npm `pusher` SDK in Node; returns {status, body}."""
-    spec = {
-        "appId": app.id,
-        "key": app.key,
-        "secret": app.secret,
-        "port": server.port,
-        "action": action,
-        **args,
-    }
-    process = await asyncio.create_subprocess_exec(
-        "node",
-        str(NODE_DIR / "server_sdk.mjs"),
-        json.dumps(spec),
-        cwd=NODE_DIR,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    try:
-        stdout, _ = await asyncio.wait_for(process.communicate(), 15)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise
-    result: dict[str, Any] = json.loads(stdout)
-    return result
+    return await sdk_call(app.id, app.key, app.secret, server.port, action, **args)
 
 
 async def listening(

@@ -222,10 +222,19 @@ async def main() -> None:
         print(json.dumps({"server": kind, **result}), flush=True)
 
 
+def pin_to(cpu: int) -> None:
+    """The server on one core, the clients on the other, as the issue measures it."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) >= 2 and os.environ.get("BENCH_NO_PIN") != "1":
+        os.sched_setaffinity(0, {cpus[cpu]})
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        pin_to(0)
         asyncio.run(serve(sys.argv[2]))
     elif len(sys.argv) > 1 and sys.argv[1] == "clients":
+        pin_to(1)
         asyncio.run(clients(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
     else:
         asyncio.run(main())

@@ -5,13 +5,11 @@ loopback, and the official `pusher` SDK accepts the signature."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import h11
 import httpx
 import pusher
 import pytest
@@ -21,6 +19,7 @@ from messaging.runtime import Running
 from realtime.bootstrap import bootstrap
 from realtime.settings import AppSettings, RealtimeSettings, WebhookSettings
 from testkit.echo import EchoClient, matching
+from testkit.http_server import Answer, Incoming, LoopbackHttpServer
 from testkit.nats_server import NatsServer
 from testkit.ports import free_port
 from testkit.pusher_auth import AuthEndpoint
@@ -49,7 +48,7 @@ class Receiver:
     port: int = field(default_factory=free_port)
     failures: int = 0
     hooks: list[Hook] = field(default_factory=list)
-    _server: asyncio.Server | None = None
+    _server: LoopbackHttpServer | None = None
 
     @property
     def url(self) -> str:
@@ -64,52 +63,18 @@ class Receiver:
         return [event["name"] for event in self.accepted(channel)]
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self._server = LoopbackHttpServer(self._answer, self.port)
+        await self._server.start()
 
     async def close(self) -> None:
         if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+            await self._server.close()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        conn = h11.Connection(h11.SERVER)
-        request: h11.Request | None = None
-        body = b""
-        with contextlib.suppress(ConnectionError, h11.ProtocolError):
-            while True:
-                event = conn.next_event()
-                if event is h11.NEED_DATA:
-                    data = await reader.read(65536)
-                    if not data:
-                        break
-                    conn.receive_data(data)
-                elif isinstance(event, h11.Request):
-                    request = event
-                elif isinstance(event, h11.Data):
-                    body += event.data
-                elif isinstance(event, h11.EndOfMessage) and request is not None:
-                    status = 500 if self.failures > 0 else 200
-                    self.failures -= 1
-                    headers = {k.decode().lower(): v.decode() for k, v in request.headers}
-                    self.hooks.append(Hook(status, headers, body))
-                    writer.write(
-                        conn.send(
-                            h11.Response(
-                                status_code=status,
-                                headers=[
-                                    ("content-length", "0"),
-                                    ("connection", "close"),
-                                ],
-                            )
-                        )
-                        or b""
-                    )
-                    writer.write(conn.send(h11.EndOfMessage()) or b"")
-                    await writer.drain()
-                    break
-                else:
-                    break
-        writer.close()
+    def _answer(self, incoming: Incoming) -> Answer:
+        status = 500 if self.failures > 0 else 200
+        self.failures -= 1
+        self.hooks.append(Hook(status, incoming.headers, incoming.body))
+        return Answer(status)
 
 
 def app_settings(receiver: Receiver) -> AppSettings:

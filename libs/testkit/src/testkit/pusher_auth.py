@@ -8,15 +8,14 @@ encrypted channel for any user, presence for any user with `user_info` `{id, nam
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-import h11
 import pusher
+
+from testkit.http_server import Answer, Incoming, LoopbackHttpServer
 
 
 @dataclass
@@ -28,7 +27,7 @@ class AuthEndpoint:
     host: str = "127.0.0.1"
     port: int = 0
     requests: list[dict[str, str]] = field(default_factory=list)
-    _server: asyncio.Server | None = None
+    _server: LoopbackHttpServer | None = None
 
     @property
     def channel_auth_url(self) -> str:
@@ -39,14 +38,14 @@ class AuthEndpoint:
         return f"http://{self.host}:{self.port}/broadcasting/user-auth"
 
     async def start(self) -> AuthEndpoint:
-        self._server = await asyncio.start_server(self._serve, self.host, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
+        self._server = LoopbackHttpServer(self._answer, self.port)
+        await self._server.start()
+        self.port = self._server.port
         return self
 
     async def close(self) -> None:
         if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+            await self._server.close()
 
     async def __aenter__(self) -> AuthEndpoint:
         return await self.start()
@@ -88,45 +87,10 @@ class AuthEndpoint:
 
     # -- HTTP -----------------------------------------------------------------------------
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        conn = h11.Connection(h11.SERVER)
-        request: h11.Request | None = None
-        body = b""
-        with contextlib.suppress(ConnectionError, h11.ProtocolError):
-            while True:
-                event = conn.next_event()
-                if event is h11.NEED_DATA:
-                    conn.receive_data(await reader.read(65536))
-                    continue
-                if isinstance(event, h11.Request):
-                    request = event
-                elif isinstance(event, h11.Data):
-                    body += event.data
-                elif isinstance(event, h11.EndOfMessage) and request is not None:
-                    headers = {k.decode().lower(): v.decode() for k, v in request.headers}
-                    bearer = headers.get("authorization", "")
-                    user_id = bearer[7:] if bearer.startswith("Bearer ") else None
-                    form = dict(parse_qsl(body.decode()))
-                    forged = headers.get("x-forge-signature") == "1"
-                    status, reply = self.authorize(request.target.decode(), user_id, form, forged)
-                    payload = json.dumps(reply).encode()
-                    writer.write(
-                        conn.send(
-                            h11.Response(
-                                status_code=status,
-                                headers=[
-                                    ("content-type", "application/json"),
-                                    ("content-length", str(len(payload))),
-                                    ("connection", "close"),
-                                ],
-                            )
-                        )
-                        or b""
-                    )
-                    writer.write(conn.send(h11.Data(data=payload)) or b"")
-                    writer.write(conn.send(h11.EndOfMessage()) or b"")
-                    await writer.drain()
-                    break
-                else:
-                    break
-        writer.close()
+    def _answer(self, incoming: Incoming) -> Answer:
+        bearer = incoming.headers.get("authorization", "")
+        user_id = bearer[7:] if bearer.startswith("Bearer ") else None
+        form = dict(parse_qsl(incoming.body.decode()))
+        forged = incoming.headers.get("x-forge-signature") == "1"
+        status, reply = self.authorize(incoming.target, user_id, form, forged)
+        return Answer(status, json.dumps(reply).encode())

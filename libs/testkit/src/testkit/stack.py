@@ -13,7 +13,9 @@ from testkit.ports import free_port
 
 
 class RunningStack:
-    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, extra_env: dict[str, str] | None = None, nats_url: str | None = None
+    ) -> None:
         self.data_dir = data_dir
         self.gateway_port = free_port()
         self.realtime_port = free_port()
@@ -29,6 +31,9 @@ class RunningStack:
             **(extra_env or {}),
         }
         self.env.pop("NATS_URL", None)
+        if nats_url:
+            self.env["NATS_URL"] = nats_url
+        self._external_nats = nats_url
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -41,7 +46,12 @@ class RunningStack:
 
     @property
     def nats_url(self) -> str:
-        return f"nats://127.0.0.1:{self.nats_port}"
+        return self._external_nats or f"nats://127.0.0.1:{self.nats_port}"
+
+    def pids(self) -> dict[str, int]:
+        """The pid of every process the stack started, by name."""
+        run = self.data_dir / "run"
+        return {f.stem: int(f.read_text()) for f in run.glob("*.pid")} if run.exists() else {}
 
     def start(self, timeout: float = 90.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

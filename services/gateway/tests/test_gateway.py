@@ -210,3 +210,17 @@ async def test_admins_create_users_and_each_creation_is_a_valid_user_created_eve
         assert message.headers and message.headers["Nats-Msg-Id"]
         emails.append(orjson.loads(message.data)["email"])
     assert "coach@cams.test" in emails
+
+
+async def test_metrics_count_requests_by_route_template_and_status(
+    gateway: tuple[httpx.AsyncClient, GatewaySettings],
+) -> None:
+    client, settings = gateway
+    headers = await token_for(client, "parent@cams.test")
+    await client.get("/children/12345", headers=headers)  # 503: no bookings service here
+    metrics = (await client.get(f"http://127.0.0.1:{settings.port}/metrics")).text
+    assert (
+        'gateway_http_requests_total{method="GET",route="/api/v1/children/{child_id}",status="503"}'
+        in metrics
+    )
+    assert 'route="/api/v1/auth/login",status="200"' in metrics

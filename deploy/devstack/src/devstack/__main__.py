@@ -22,6 +22,7 @@ def doctor() -> int:
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # readiness polls are not news
     command = sys.argv[1] if len(sys.argv) > 1 else "up"
     settings = StackSettings()
     if command == "up":

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, FastAPI
 
+from gateway.metrics import MetricsMiddleware
 from gateway.routes import auth, broadcasting, children, live_refresh, ops, users
 from gateway.state import GatewayState
 from gateway.tracing import TracingMiddleware
@@ -17,5 +18,6 @@ def create_app(state: GatewayState) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(ops.router)
+    app.add_middleware(MetricsMiddleware)
     app.add_middleware(TracingMiddleware)
     return app

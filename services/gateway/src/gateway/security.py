@@ -1,5 +1,7 @@
 """Password hashing (pwdlib, Argon2) and expiring bearer tokens (JWT, HS256)."""
 
+import asyncio
+import functools
 from datetime import timedelta
 
 import jwt
@@ -11,12 +13,23 @@ _hasher = PasswordHash.recommended()
 ALGORITHM = "HS256"
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+# Argon2 takes tens of milliseconds of CPU by design; off the event loop, other requests go on.
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
 
 
-def verify_password(password: str, password_hash: str) -> bool:
-    return _hasher.verify(password, password_hash)
+async def verify_password(password: str, password_hash: str | None) -> bool:
+    """Check a password; with no hash (unknown email) the same work is done on a stand-in hash,
+    so the answer's timing does not tell which emails exist."""
+    if password_hash is None:
+        await asyncio.to_thread(_hasher.verify, password, _stand_in_hash())
+        return False
+    return await asyncio.to_thread(_hasher.verify, password, password_hash)
+
+
+@functools.cache
+def _stand_in_hash() -> str:
+    return _hasher.hash("no account has this password")
 
 
 def issue_token(secret: str, user_id: int, role: Role, ttl_seconds: int) -> str:

@@ -23,7 +23,9 @@ async def create(
     uow: UnitOfWork, email: str, name: str, role: Role, password: str, actor: Actor | None = None
 ) -> User:
     """Create a user; 409 if the email is taken. A trainer's profile follows from the event."""
-    user = User(email=email.lower(), name=name, role=role, password_hash=hash_password(password))
+    user = User(
+        email=email.lower(), name=name, role=role, password_hash=await hash_password(password)
+    )
     try:
         async with uow.transaction() as session:
             session.add(user)

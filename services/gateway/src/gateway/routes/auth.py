@@ -25,7 +25,8 @@ def _token_answer(state: StateDep, user: accounts.User) -> TokenAnswer:
 @router.post("/auth/login", response_model=TokenAnswer)
 async def login(body: LoginBody, state: StateDep) -> TokenAnswer:
     user = await accounts.find_by_email(state.uow, body.email)
-    if user is None or not verify_password(body.password, user.password_hash):
+    known_hash = user.password_hash if user else None
+    if not await verify_password(body.password, known_hash) or user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password")
     return _token_answer(state, user)
 

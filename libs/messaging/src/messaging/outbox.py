@@ -58,22 +58,31 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._batch = batch
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the row in hand, then return from `run` (never cut a transaction)."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
         backoff = 0.1
-        while True:
+        while not self._stopping:
             try:
                 sent = await self.publish_pending()
                 backoff = 0.1
             except Exception as exc:
                 log.warning("outbox relay waiting for NATS: %s", exc)
-                await asyncio.sleep(backoff)
+                if not self._stopping:
+                    self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            if sent < self._batch:
+            if sent < self._batch and not self._stopping:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
@@ -90,6 +99,8 @@ class OutboxRelay:
                 )
             ).all()
             for row in rows:
+                if self._stopping:
+                    break
                 await self._publish(row)
                 row.published_at = utc_now()
                 session.add(row)

@@ -20,17 +20,39 @@ class Running:
     name: str
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    # Tasks that finish their current step when asked, rather than being cancelled mid-way.
+    graceful: dict[asyncio.Task[Any], Callable[[], None]] = field(default_factory=dict)
+    grace_seconds: float = 10.0
 
-    def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str) -> None:
-        self.tasks.append(asyncio.create_task(coroutine, name=f"{self.name}:{name}"))
+    def spawn(
+        self,
+        coroutine: Coroutine[Any, Any, Any],
+        name: str,
+        stop: Callable[[], None] | None = None,
+    ) -> None:
+        """Run `coroutine` until stop; with `stop`, it is asked to finish rather than cancelled
+        (a task in the middle of a database transaction must not be cut)."""
+        task = asyncio.create_task(coroutine, name=f"{self.name}:{name}")
+        self.tasks.append(task)
+        if stop is not None:
+            self.graceful[task] = stop
 
     async def stop(self) -> None:
         for task in self.tasks:
-            task.cancel()
+            if task in self.graceful:
+                self.graceful[task]()
+            else:
+                task.cancel()
+        if self.graceful:
+            _, late = await asyncio.wait(self.graceful, timeout=self.grace_seconds)
+            for task in late:
+                log.warning("%s did not finish in time; cancelling it", task.get_name())
+                task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         for close in reversed(self.closers):
             try:
-                await close()
+                # A stop must end: a close that hangs (a broken connection) is given up on.
+                await asyncio.wait_for(close(), self.grace_seconds)
             except Exception:
                 log.exception("error while stopping %s", self.name)
 

@@ -32,5 +32,5 @@ async def wire(running: Running, nats_url: str, database_url: str) -> Wired:
     engine = make_engine(database_url)
     running.closers.append(engine.dispose)
     relay = OutboxRelay(engine, js)
-    running.spawn(relay.run(), "outbox-relay")
+    running.spawn(relay.run(), "outbox-relay", stop=relay.stop)
     return Wired(nc=nc, js=js, engine=engine, relay=relay, uow=UnitOfWork(engine, relay.wake))

@@ -224,3 +224,13 @@ async def test_metrics_count_requests_by_route_template_and_status(
         in metrics
     )
     assert 'route="/api/v1/auth/login",status="200"' in metrics
+
+
+async def test_a_forged_users_cursor_is_a_422_on_the_cursor_field(
+    gateway: tuple[httpx.AsyncClient, GatewaySettings],
+) -> None:
+    client, _ = gateway
+    admin = await token_for(client, "admin@cams.test")
+    answer = await client.get("/users", headers=admin, params={"cursor": "not-a-cursor"})
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["query", "cursor"]

@@ -1,6 +1,6 @@
 """/users: admins create and list accounts of every role."""
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
 from gateway import users as accounts
@@ -32,8 +32,10 @@ async def list_users(
     page = build(_ListQuery, "query", cursor=cursor, limit=limit)
     try:
         below = decode_cursor(page.cursor)
-    except ValueError:
-        below = None
+    except ValueError as exc:
+        raise HTTPException(
+            422, [{"loc": ["query", "cursor"], "msg": str(exc), "type": "value_error"}]
+        ) from exc
     rows, more = await accounts.newest_first(state.uow, below, page.limit)
     next_cursor = encode_cursor(rows[-1].id) if more and rows and rows[-1].id else None
     return UserPage(

@@ -18,10 +18,8 @@ PASSWORD = "password"
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    running = RunningStack(tmp_path_factory.mktemp("stack"))
-    running.start()
-    yield running
-    running.stop()
+    with RunningStack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
 
 
 @dataclass

@@ -23,17 +23,13 @@ def alive(pid: int) -> bool:
 async def test_with_nats_url_set_it_starts_no_nats_and_sigterm_stops_all_it_started(
     tmp_path: Path, nats_server: NatsServer
 ) -> None:
-    stack = RunningStack(tmp_path / "stack", nats_url=nats_server.url)
-    stack.start()
-    try:
+    with RunningStack(tmp_path / "stack", nats_url=nats_server.url) as stack:
         pids = stack.pids()
         assert set(pids) == {"bookings", "trainers", "notifications", "realtime", "gateway"}
         async with httpx.AsyncClient(base_url=stack.api, timeout=15) as api:
             parent = await login(api, "parent@cams.test")
             children = await api.get("/children", headers=parent.headers)
             assert [c["name"] for c in children.json()["items"]] == ["Sam"]  # the demo child
-    finally:
-        stack.stop()
 
     async def all_gone() -> bool:
         return not any(alive(pid) for pid in pids.values())

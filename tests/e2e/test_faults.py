@@ -21,19 +21,15 @@ from .conftest import echo_for, login
 @pytest.fixture(scope="module")
 def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """A stack of its own: these tests kill services (which the stack then restarts)."""
-    running = RunningStack(tmp_path_factory.mktemp("fault-stack"))
-    running.start()
-    yield running
-    running.stop()
+    with RunningStack(tmp_path_factory.mktemp("fault-stack")) as running:
+        yield running
 
 
 @pytest.fixture
 def stack_to_break(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """A stack for one test that stops a service for good."""
-    running = RunningStack(tmp_path_factory.mktemp("broken-stack"))
-    running.start()
-    yield running
-    running.stop()
+    with RunningStack(tmp_path_factory.mktemp("broken-stack")) as running:
+        yield running
 
 
 async def test_bookings_stopped_gives_503_for_children_and_nothing_else_breaks(

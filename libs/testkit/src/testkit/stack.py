@@ -87,6 +87,13 @@ class RunningStack:
         except httpx.HTTPError:
             return False
 
+    def __enter__(self) -> "RunningStack":
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
     def stop(self, timeout: float = 30.0) -> None:
         if self._process and self._process.poll() is None:
             os.kill(self._process.pid, signal.SIGTERM)

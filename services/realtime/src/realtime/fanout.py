@@ -2,6 +2,7 @@
 interest, one NATS subscription per channel that has local subscribers."""
 
 import asyncio
+import contextlib
 import logging
 
 from nats.aio.client import Client
@@ -24,13 +25,16 @@ class NatsFanout(NullListener):
     """The hub's publisher (to NATS) and the occupancy half of its listener.
 
     Occupancy changes are queued and applied by one worker in order, so a channel vacated and
-    occupied again in quick succession always ends with exactly one subscription.
+    occupied again in quick succession always ends with exactly one subscription; the hub
+    confirms a subscription to the client only once its interest subscription is in place.
     """
 
     def __init__(self, nc: Client) -> None:
         self._nc = nc
         self._subscriptions: dict[ChannelKey, Subscription] = {}
-        self._changes: asyncio.Queue[tuple[bool, ChannelKey]] = asyncio.Queue()
+        self._changes: asyncio.Queue[tuple[bool, ChannelKey, asyncio.Future[None] | None]] = (
+            asyncio.Queue()
+        )
         self.hub: Hub | None = None
 
     async def publish(
@@ -70,22 +74,37 @@ class NatsFanout(NullListener):
                 frame.user_id,
             )
 
-    def channel_occupied(self, app_id: str, channel: str) -> None:
-        self._changes.put_nowait((True, (app_id, channel)))
+    def channel_occupied(self, app_id: str, channel: str) -> asyncio.Future[None]:
+        """Queue the interest subscription; the future is done once NATS has it."""
+        live: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._changes.put_nowait((True, (app_id, channel), live))
+        return live
 
     def channel_vacated(self, app_id: str, channel: str) -> None:
-        self._changes.put_nowait((False, (app_id, channel)))
+        self._changes.put_nowait((False, (app_id, channel), None))
 
     async def run(self) -> None:
-        """Apply occupancy changes one at a time, in the order the hub made them."""
+        """Apply occupancy changes in the order the hub made them, a batch at a time, and
+        confirm each batch with one round trip to the server."""
         while True:
-            occupied, key = await self._changes.get()
-            try:
-                if occupied and key not in self._subscriptions:
-                    self._subscriptions[key] = await self._nc.subscribe(
-                        deliver_subject(*key), cb=self._on_frame
-                    )
-                elif not occupied and (subscription := self._subscriptions.pop(key, None)):
-                    await subscription.unsubscribe()
-            except Exception:
-                log.exception("interest subscription change failed", extra={"channel": key[1]})
+            batch = [await self._changes.get()]
+            while not self._changes.empty():
+                batch.append(self._changes.get_nowait())
+            for occupied, key, _ in batch:
+                await self._apply(occupied, key)
+            with contextlib.suppress(Exception):  # NATS away: confirm anyway, frames resume later
+                await self._nc.flush(timeout=2)
+            for _, _, live in batch:
+                if live is not None and not live.done():
+                    live.set_result(None)
+
+    async def _apply(self, occupied: bool, key: ChannelKey) -> None:
+        try:
+            if occupied and key not in self._subscriptions:
+                self._subscriptions[key] = await self._nc.subscribe(
+                    deliver_subject(*key), cb=self._on_frame
+                )
+            elif not occupied and (subscription := self._subscriptions.pop(key, None)):
+                await subscription.unsubscribe()
+        except Exception:
+            log.exception("interest subscription change failed", extra={"channel": key[1]})

@@ -7,6 +7,8 @@ import asyncio
 import orjson
 
 from realtime.pusher import App, AppRegistry, Hub
+from realtime.pusher.config import ServerConfig
+from realtime.pusher.connection import PusherConnection
 
 APP = App("1", "k", "s")
 
@@ -131,3 +133,61 @@ def test_presence_data_lists_members() -> None:
     assert hub.presence_data("1", "presence-x") == {
         "presence": {"ids": ["7"], "hash": {"7": {"name": "A"}}, "count": 1}
     }
+
+
+class RecordingLink:
+    def __init__(self) -> None:
+        self.frames: list[bytes] = []
+
+    def write(self, frame: bytes) -> None:
+        self.frames.append(frame)
+
+    def close(self, code: int, reason: str) -> None:
+        raise AssertionError("not expected")
+
+    def events(self) -> list[str]:
+        return [orjson.loads(payload(frame))["event"] for frame in self.frames]
+
+
+class SlowToTakeOn(RecordingListener):
+    """A listener that needs a moment before a channel is live (as a NATS subscription does)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.live: asyncio.Future[None] | None = None
+
+    def channel_occupied(self, app_id: str, channel: str) -> asyncio.Future[None]:  # type: ignore[override]
+        self.live = asyncio.get_running_loop().create_future()
+        return self.live
+
+
+async def test_subscription_is_confirmed_only_once_the_channel_is_live() -> None:
+    listener = SlowToTakeOn()
+    hub = Hub(AppRegistry([APP]), listener=listener)
+    first, second = RecordingLink(), RecordingLink()
+    connections = [PusherConnection(hub, APP, ServerConfig(), link) for link in (first, second)]
+    for connection in connections:
+        connection.start()
+        connection.on_message('{"event":"pusher:subscribe","data":{"channel":"news"}}')
+    await asyncio.sleep(0)
+    assert "pusher_internal:subscription_succeeded" not in first.events() + second.events()
+
+    assert listener.live is not None
+    listener.live.set_result(None)
+    await asyncio.sleep(0)
+    for link in (first, second):
+        assert link.events()[-1] == "pusher_internal:subscription_succeeded"
+
+
+async def test_a_subscriber_that_left_before_the_channel_was_live_is_not_confirmed() -> None:
+    listener = SlowToTakeOn()
+    hub = Hub(AppRegistry([APP]), listener=listener)
+    link = RecordingLink()
+    connection = PusherConnection(hub, APP, ServerConfig(), link)
+    connection.start()
+    connection.on_message('{"event":"pusher:subscribe","data":{"channel":"news"}}')
+    connection.on_message('{"event":"pusher:unsubscribe","data":{"channel":"news"}}')
+    assert listener.live is not None
+    listener.live.set_result(None)
+    await asyncio.sleep(0)
+    assert "pusher_internal:subscription_succeeded" not in link.events()

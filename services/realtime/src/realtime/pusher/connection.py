@@ -156,7 +156,7 @@ class PusherConnection:
             self._error("Invalid channel name")
             return
         try:
-            succeeded = self._authorize_and_join(channel, data)
+            self._authorize_and_join(channel, data)
         except SubscriptionRefused as refused:
             self.hub.metrics.auth_failures.labels(str(refused.status)).inc()
             log.info(
@@ -171,16 +171,29 @@ class PusherConnection:
             )
             return
         self.channels.add(channel)
+        ready = self.hub.when_ready(self.app.id, channel)
+        if ready is None:
+            self._confirm(channel)
+        else:
+            ready.add_done_callback(lambda _: self._confirm(channel))
+
+    def _confirm(self, channel: str) -> None:
+        """`subscription_succeeded`, with the presence members as they are at this moment."""
+        if self._closed or channel not in self.channels:
+            return
+        succeeded = "{}"
+        if kind_of(channel) is ChannelKind.PRESENCE:
+            succeeded = wire.json_string(self.hub.presence_data(self.app.id, channel))
         self._send("pusher_internal:subscription_succeeded", succeeded, channel)
 
-    def _authorize_and_join(self, channel: str, data: dict[str, Any]) -> str:
-        """Subscribes if allowed; returns the subscription_succeeded data."""
+    def _authorize_and_join(self, channel: str, data: dict[str, Any]) -> None:
+        """Subscribes if allowed; raises SubscriptionRefused otherwise."""
         kind = kind_of(channel)
         if kind is ChannelKind.SERVER_TO_USER:
             if self.user_id is None or channel != server_to_user_channel(self.user_id):
                 raise SubscriptionRefused(403, "Sign in as this user to subscribe")
             self.hub.subscribe(self.app.id, channel, self)
-            return "{}"
+            return
         channel_data = data.get("channel_data") if kind is ChannelKind.PRESENCE else None
         if kind is ChannelKind.PRESENCE and not isinstance(channel_data, str):
             raise SubscriptionRefused(401, "Presence subscriptions need channel_data")
@@ -192,10 +205,8 @@ class PusherConnection:
             assert isinstance(channel_data, str)
             user_id, user_info = self._presence_member(channel, channel_data)
             self.hub.join(self.app.id, channel, self, user_id, user_info)
-            members: str = wire.json_string(self.hub.presence_data(self.app.id, channel))
-            return members
+            return
         self.hub.subscribe(self.app.id, channel, self)
-        return "{}"
 
     def _presence_member(self, channel: str, channel_data: str) -> tuple[str, Any]:
         try:

@@ -47,6 +47,9 @@ class Channel:
     # presence only: user id -> member, and each socket's user id
     members: dict[str, Member] = field(default_factory=dict)
     user_of_socket: dict[str, str] = field(default_factory=dict)
+    # Done once the listener has taken the channel on (e.g. its NATS interest subscription is
+    # in place), so that a subscriber told "subscribed" misses no event published elsewhere.
+    ready: asyncio.Future[Any] | None = None
 
 
 class LocalPublisher:
@@ -134,7 +137,7 @@ class Hub:
         state = channels.get(channel)
         if state is None:
             state = channels[channel] = Channel()
-            self.notify(self.listener.channel_occupied(app_id, channel))
+            state.ready = self.notify(self.listener.channel_occupied(app_id, channel))
         if subscriber.socket_id not in state.subscribers:
             state.subscribers[subscriber.socket_id] = subscriber
             self.metrics.subscriptions.labels(kind_of(channel).value).inc()
@@ -240,13 +243,21 @@ class Hub:
 
     # -- listener calls -------------------------------------------------------------------
 
-    def notify(self, result: Awaitable[None] | None) -> None:
+    def notify(self, result: Awaitable[None] | None) -> asyncio.Future[Any] | None:
         """Run a listener's (or publisher's) awaitable as a task, logging its failure."""
         if not inspect.isawaitable(result):
-            return
+            return None
         task = asyncio.ensure_future(result)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
+        return task
+
+    def when_ready(self, app_id: str, channel: str) -> asyncio.Future[Any] | None:
+        """What to wait for before confirming a subscription; None when it is live already."""
+        state = self.channel(app_id, channel)
+        if state is None or state.ready is None or state.ready.done():
+            return None
+        return state.ready
 
     def _finished(self, task: asyncio.Future[Any]) -> None:
         self._tasks.discard(task)

@@ -54,7 +54,7 @@ class HubListener(Protocol):
 class NullListener:
     """Hears everything, does nothing: the default."""
 
-    def channel_occupied(self, app_id: str, channel: str) -> None:
+    def channel_occupied(self, app_id: str, channel: str) -> Awaitable[None] | None:
         return None
 
     def channel_vacated(self, app_id: str, channel: str) -> None:

@@ -60,7 +60,7 @@ class Running:
 def run_service(name: str, start: Callable[[], Awaitable[Running]]) -> None:
     """Start a service, run until SIGINT or SIGTERM, then stop it cleanly."""
     configure_logging(name)
-    setup_tracing(name)
+    provider = setup_tracing(name)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -76,4 +76,7 @@ def run_service(name: str, start: Callable[[], Awaitable[Running]]) -> None:
                 log.error("%s: background task failed", running.name, exc_info=task.exception())
         await running.stop()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        provider.shutdown()  # the last batch of spans goes out

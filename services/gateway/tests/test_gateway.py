@@ -234,3 +234,25 @@ async def test_a_forged_users_cursor_is_a_422_on_the_cursor_field(
     answer = await client.get("/users", headers=admin, params={"cursor": "not-a-cursor"})
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"] == ["query", "cursor"]
+
+
+async def test_the_frontends_origin_may_call_the_api_from_a_browser(
+    gateway: tuple[httpx.AsyncClient, GatewaySettings],
+) -> None:
+    client, _ = gateway
+    preflight = await client.options(
+        "/broadcasting/auth",
+        headers={
+            "Origin": "http://localhost:4300",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "http://localhost:4300"
+    assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+    stranger = await client.options(
+        "/broadcasting/auth",
+        headers={"Origin": "http://evil.test", "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in stranger.headers

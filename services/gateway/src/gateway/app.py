@@ -1,6 +1,7 @@
 """The FastAPI application: REST under /api/v1, ops endpoints at the root."""
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from gateway.metrics import MetricsMiddleware
 from gateway.routes import auth, broadcasting, children, live_refresh, ops, users
@@ -18,6 +19,15 @@ def create_app(state: GatewayState) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(ops.router)
+    # Bearer tokens, not cookies: no credentials mode is needed for the browser.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=state.settings.cors_origins,
+        allow_methods=["*"],
+        allow_headers=["Authorization", "Content-Type", "X-Socket-ID", "traceparent"],
+        expose_headers=["traceparent"],
+        max_age=600,
+    )
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(TracingMiddleware)
     return app

@@ -57,11 +57,19 @@ async def login(api: httpx.AsyncClient, email: str, password: str = PASSWORD) ->
     return Session(token=body["access_token"], user=body["user"])
 
 
-async def echo_for(stack: RunningStack, session: Session, name: str) -> EchoClient:
-    """An Echo client connected to the realtime edge, authorising through the gateway."""
+async def echo_for(
+    stack: RunningStack, session: Session, name: str, broadcaster: str = "pusher"
+) -> EchoClient:
+    """An Echo client connected to the realtime edge, authorising through the gateway.
+
+    `broadcaster="reverb"` configures Echo exactly as a Reverb frontend does (the seed's).
+    """
     client = await EchoClient.start(name)
     auth = GatewayAuth(f"{stack.api}/broadcasting/auth", f"{stack.api}/broadcasting/user-auth")
-    await client.connect(stack.realtime_port, APP_KEY, auth=auth, headers=session.headers)
+    options = {"broadcaster": broadcaster, "wssPort": stack.realtime_port}
+    await client.connect(
+        stack.realtime_port, APP_KEY, auth=auth, headers=session.headers, options=options
+    )
     return client
 
 

@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from testkit.echo import matching
 from testkit.stack import RunningStack
@@ -16,13 +17,15 @@ from .conftest import echo_for, login
 EVENT = "LiveRefreshContextsUpdated"
 
 
+@pytest.mark.parametrize("broadcaster", ["reverb", "pusher"])
 async def test_parent_and_admin_channels_each_receive_the_children_frame(
-    stack: RunningStack, api: httpx.AsyncClient
+    stack: RunningStack, api: httpx.AsyncClient, broadcaster: str
 ) -> None:
+    """The seed's Echo set-up, Reverb-style or Pusher-style, with only host, port and key set."""
     parent = await login(api, "parent@cams.test")
     admin = await login(api, "admin@cams.test")
-    parent_page = await echo_for(stack, parent, "parent")
-    admin_page = await echo_for(stack, admin, "admin")
+    parent_page = await echo_for(stack, parent, "parent", broadcaster)
+    admin_page = await echo_for(stack, admin, "admin", broadcaster)
     try:
         own = f"live-refresh.{parent.id}"
         await parent_page.subscribe("private", own, events=[EVENT])

@@ -58,7 +58,11 @@ async def login(api: httpx.AsyncClient, email: str, password: str = PASSWORD) ->
 
 
 async def echo_for(
-    stack: RunningStack, session: Session, name: str, broadcaster: str = "pusher"
+    stack: RunningStack,
+    session: Session,
+    name: str,
+    broadcaster: str = "pusher",
+    port: int | None = None,
 ) -> EchoClient:
     """An Echo client connected to the realtime edge, authorising through the gateway.
 
@@ -66,10 +70,9 @@ async def echo_for(
     """
     client = await EchoClient.start(name)
     auth = GatewayAuth(f"{stack.api}/broadcasting/auth", f"{stack.api}/broadcasting/user-auth")
-    options = {"broadcaster": broadcaster, "wssPort": stack.realtime_port}
-    await client.connect(
-        stack.realtime_port, APP_KEY, auth=auth, headers=session.headers, options=options
-    )
+    port = port or stack.realtime_port  # another port: a proxy in front of the edge
+    options = {"broadcaster": broadcaster, "wssPort": port}
+    await client.connect(port, APP_KEY, auth=auth, headers=session.headers, options=options)
     return client
 
 

@@ -2,7 +2,6 @@
 
 from collections import OrderedDict
 
-import orjson
 from nats.aio.client import Client
 
 from contracts.envelope import Event
@@ -10,6 +9,7 @@ from contracts.live import (
     ADMIN_CHANNEL,
     LIVE_REFRESH_EVENT,
     ChannelFrame,
+    LiveRefreshContextsUpdated,
     deliver_subject,
     user_channel,
 )
@@ -44,7 +44,7 @@ class LiveRefreshRouter:
         delivery = resolve(event)
         if delivery is None or self._seen(event):
             return
-        data = orjson.dumps({"contexts": [c.value for c in delivery.contexts]}).decode()
+        data = encode(LiveRefreshContextsUpdated(contexts=list(delivery.contexts))).decode()
         targets = [(user_channel(uid), user_key(uid)) for uid in sorted(delivery.user_ids)]
         if delivery.admins:
             targets.append((ADMIN_CHANNEL, ADMIN_KEY))

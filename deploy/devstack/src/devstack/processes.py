@@ -20,7 +20,6 @@ class ManagedProcess:
         self.argv = argv
         self.env = dict(env)
         self.process: asyncio.subprocess.Process | None = None
-        self.restarts = 0
         self._stopping = False
         self._watcher: asyncio.Task[None] | None = None
 
@@ -46,7 +45,6 @@ class ManagedProcess:
                 log.warning("%s stopped", self.name)
                 print(f"devstack: {self.name} stopped", file=sys.stderr)
                 return
-            self.restarts += 1
             log.error("%s exited with %s; restarting in %.1fs", self.name, code, backoff)
             print(f"devstack: {self.name} crashed (exit {code}); restarting", file=sys.stderr)
             await asyncio.sleep(backoff)

@@ -125,8 +125,10 @@ async def test_the_rest_call_and_the_websocket_frame_are_one_trace(
                 if span["context"]["trace_id"].removeprefix("0x") == trace_id:
                     service = span["resource"]["attributes"]["service.name"]
                     found.setdefault(service, set()).add(span["name"])
-            delivered = any(n.startswith("live.deliver.") for n in found.get("realtime", ()))
-            return found if delivered else {}
+            # Done when the edge's span for writing the frame has been exported.
+            return (
+                found if f"live.deliver.cams.{channel} process" in found.get("realtime", ()) else {}
+            )
 
         services = await eventually(spans_of_trace, timeout=10)
         assert {"gateway", "bookings", "realtime"} <= services.keys()

@@ -15,7 +15,7 @@ migrate:
 
 # write the next Alembic revision of a service from its models: just revision bookings "add bookings"
 revision service message:
-    uv run python -m messaging.migrations revision {{service}} "{{message}}"
+    uv run python -m runtime {{service}} revision "{{message}}"
 
 # run the whole test suite: unit, integration (NATS, SQLite, PostgreSQL), end to end
 test *args:
@@ -25,7 +25,7 @@ test *args:
 lint:
     uv run ruff check .
     uv run ruff format --check .
-    uv run mypy libs/contracts/src libs/messaging/src libs/testkit/src services/gateway/src services/bookings/src services/trainers/src services/notifications/src services/realtime/src deploy/devstack/src
+    MYPYPATH="$(printf '%s:' libs/*/src services/*/src deploy/*/src)" uv run mypy libs/*/src services/*/src deploy/*/src
 
 # format the code
 fmt:

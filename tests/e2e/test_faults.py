@@ -10,7 +10,7 @@ import nats
 import orjson
 import pytest
 
-from contracts.streams import IDENTITY_EVENTS
+from contracts.identity import IDENTITY_EVENTS
 from testkit.echo import matching
 from testkit.stack import RunningStack
 from testkit.waiting import eventually

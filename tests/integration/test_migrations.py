@@ -1,26 +1,26 @@
 """Each service's Alembic revisions build exactly the tables its models describe, on SQLite
 and PostgreSQL, and applying them twice changes nothing."""
 
-import importlib
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from messaging.db import make_engine
-from messaging.migrations import metadata_of
+from database.engine import make_engine
+from database.migrations import metadata_of
+from runtime.service import definition, migrate
 
 SERVICES = ("gateway", "bookings", "trainers", "notifications")
 
 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_migrations_match_the_models(service: str, database_url: str) -> None:
-    migrate = importlib.import_module(f"{service}.migrate").migrate
-    tables = importlib.import_module(f"{service}.models").TABLES
-    await migrate(database_url)
-    await migrate(database_url)  # idempotent: a restart applies nothing new
+    found = definition(service)
+    assert found.database is not None
+    tables = found.database.tables
+    await migrate(found, database_url)
+    await migrate(found, database_url)  # idempotent: a restart applies nothing new
 
     def differences(connection: Connection) -> list[object]:
         context = MigrationContext.configure(connection)

@@ -4,10 +4,9 @@ import re
 
 import pytest
 
-from contracts.catalogue import EVENTS, REQUESTS, replies
+from contracts.catalogue import EVENTS, REQUESTS, STREAMS, replies
 from contracts.envelope import Reply
 from contracts.live import deliver_subject
-from contracts.streams import ALL_STREAMS
 
 EVENT_SUBJECT = re.compile(r"^(?P<context>[a-z]+)\.events\.(?P<entity>[a-z_]+)\.(?P<verb>[a-z_]+)$")
 REQUEST_SUBJECT = re.compile(r"^(?P<context>[a-z]+)\.requests\.(?P<action>[a-z_]+)$")
@@ -43,7 +42,7 @@ def test_the_matcher_follows_nats_wildcards(pattern: str, subject: str, expected
 
 
 def capturing(subject: str) -> list[str]:
-    return [s.name for s in ALL_STREAMS if any(matches(p, subject) for p in s.subjects)]
+    return [s.name for s in STREAMS if any(matches(p, subject) for p in s.subjects)]
 
 
 @pytest.mark.parametrize("subject", sorted(REQUESTS))

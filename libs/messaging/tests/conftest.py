@@ -13,8 +13,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel
 
-from messaging.db import create_tables, make_engine
-from messaging.outbox import OutboxMessage
+from database.engine import create_tables, make_engine
+from database.outbox import OutboxMessage
 from messaging.streams import ensure_streams
 
 

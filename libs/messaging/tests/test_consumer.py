@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from nats.js import JetStreamContext
 
-from contracts.bookings import ChildCreated, ChildDeleted
+from contracts.bookings import BOOKINGS_EVENTS, ChildCreated, ChildDeleted
 from contracts.envelope import Event
-from contracts.streams import BOOKINGS_EVENTS, DEAD_LETTERS, dead_letter_subject
+from contracts.streams import DEAD_LETTERS, dead_letter_subject
 from messaging.codec import encode
 from messaging.consumer import DurableConsumer
 from testkit.waiting import eventually

@@ -12,16 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from contracts.bookings import ChildCreated
+from contracts.bookings import BOOKINGS_EVENTS, ChildCreated
 from contracts.envelope import Event
-from contracts.streams import BOOKINGS_EVENTS
+from database.outbox import OutboxMessage
+from database.unit_of_work import SqlUnitOfWork as UnitOfWork
 from messaging import tracing
 from messaging.codec import decode
 from messaging.connection import connect
 from messaging.consumer import DurableConsumer
-from messaging.outbox import OutboxMessage, OutboxRelay, stage
+from messaging.outbox_relay import OutboxRelay
 from messaging.streams import ensure_streams
-from messaging.unit_of_work import UnitOfWork
 from testkit.nats_server import NatsServer
 from testkit.waiting import eventually
 
@@ -42,16 +42,17 @@ async def stream_holds(js: JetStreamContext, expected: int) -> bool:
 
 
 async def create_widgets(uow: UnitOfWork, names: Sequence[str]) -> list[ChildCreated]:
-    """One transaction per widget, each staging the event that says it was created."""
+    """One transaction per widget, each with the event that says it was created."""
     events = []
     for name in names:
-        async with uow.transaction() as session:
+        async with uow:
             widget = Widget(name=name)
-            session.add(widget)
-            await session.flush()
+            uow.session.add(widget)
+            await uow.session.flush()
             assert widget.id is not None
             event = ChildCreated(child_id=widget.id, parent_id=1)
-            stage(session, event)
+            uow.emit(event)
+            await uow.commit()
         events.append(event)
     return events
 
@@ -87,12 +88,12 @@ async def test_a_rollback_leaves_neither_the_domain_row_nor_its_event(engine: As
     uow = UnitOfWork(engine, after_commit=lambda: woken.append(True))
 
     with pytest.raises(RuntimeError, match="handler failed"):
-        async with uow.transaction() as session:
+        async with uow:
             widget = Widget(name="doomed")
-            session.add(widget)
-            await session.flush()
-            stage(session, ChildCreated(child_id=widget.id or 0, parent_id=1))
-            await session.flush()
+            uow.session.add(widget)
+            await uow.session.flush()
+            uow.emit(ChildCreated(child_id=widget.id or 0, parent_id=1))
+            await uow.session.flush()
             raise RuntimeError("handler failed after staging")
 
     assert await count(engine, Widget) == 0

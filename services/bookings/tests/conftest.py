@@ -7,12 +7,12 @@ import pytest
 from nats.js import JetStreamContext
 from nats.js.api import RawStreamMsg
 
-from bookings.bootstrap import bootstrap
-from bookings.migrate import migrate
+from bookings.bootstrap import SERVICE, start
 from bookings.settings import BookingsSettings
+from contracts.bookings import BOOKINGS_EVENTS
 from contracts.envelope import Actor, Role
-from contracts.streams import BOOKINGS_EVENTS
-from messaging.runtime import Running
+from runtime.process import Running
+from runtime.service import migrate
 from testkit.nats_server import NatsServer
 from testkit.waiting import eventually
 
@@ -24,8 +24,8 @@ ADMIN = Actor(user_id=1, role=Role.admin, name="Ada Admin")
 
 @pytest.fixture
 async def bookings(nats_server: NatsServer, database_url: str) -> AsyncIterator[Running]:
-    await migrate(database_url)
-    running = await bootstrap(BookingsSettings(nats_url=nats_server.url, database_url=database_url))
+    await migrate(SERVICE, database_url)
+    running = await start(BookingsSettings(nats_url=nats_server.url, database_url=database_url))
     yield running
     await running.stop()
 

@@ -12,11 +12,11 @@ import pytest
 from nats.aio.client import Client
 
 from contracts.envelope import Role
-from contracts.streams import IDENTITY_EVENTS
-from gateway.bootstrap import bootstrap
-from gateway.migrate import migrate
+from contracts.identity import IDENTITY_EVENTS
+from gateway.bootstrap import SERVICE, start
 from gateway.security import issue_token
 from gateway.settings import GatewaySettings
+from runtime.service import migrate
 from testkit.contracts import assert_valid
 from testkit.nats_server import NatsServer
 from testkit.ports import free_port
@@ -35,8 +35,8 @@ async def gateway(
         seed_demo_users=True,
         request_timeout_seconds=1.0,
     )
-    await migrate(database_url)
-    running = await bootstrap(settings)
+    await migrate(SERVICE, database_url)
+    running = await start(settings)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.port}/api/v1") as client:
         yield client, settings
     await running.stop()

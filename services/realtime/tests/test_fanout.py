@@ -8,9 +8,9 @@ from pydantic import SecretStr
 
 from contracts.bookings import ChildCreated
 from messaging.codec import encode
-from messaging.runtime import Running
-from realtime.bootstrap import bootstrap
+from realtime.bootstrap import start
 from realtime.settings import AppSettings, RealtimeSettings
+from runtime.process import Running
 from testkit.echo import EchoClient, matching
 from testkit.nats_server import NatsServer
 from testkit.ports import free_port
@@ -30,7 +30,7 @@ async def two_instances(nats_server: NatsServer) -> AsyncIterator[list[int]]:
         settings = RealtimeSettings(
             nats_url=nats_server.url, port=port, apps=[app], live_app_id=APP_ID
         )
-        instances.append(await bootstrap(settings))
+        instances.append(await start(settings))
     yield ports
     for instance in instances:
         await instance.stop()

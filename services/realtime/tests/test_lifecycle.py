@@ -13,8 +13,8 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from pydantic import SecretStr
 
-from contracts.streams import REALTIME_EVENTS
-from realtime.bootstrap import bootstrap
+from contracts.realtime import REALTIME_EVENTS
+from realtime.bootstrap import start
 from realtime.lifecycle import LifecyclePublisher, Listeners
 from realtime.settings import AppSettings, RealtimeSettings
 from testkit.contracts import assert_valid
@@ -172,7 +172,7 @@ async def realtime_port(nats_server: NatsServer) -> AsyncIterator[int]:
         live_app_id=APP_ID,
         lifecycle_grace_seconds=0.1,
     )
-    running = await bootstrap(settings)
+    running = await start(settings)
     yield port
     await running.stop()
 

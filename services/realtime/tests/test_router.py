@@ -25,7 +25,7 @@ from contracts.live import (
 )
 from messaging.codec import decode, encode
 from messaging.requests import request
-from realtime.bootstrap import bootstrap
+from realtime.bootstrap import start
 from realtime.routing import ROUTES
 from realtime.settings import RealtimeSettings
 from testkit.contracts import assert_valid
@@ -113,7 +113,7 @@ def test_the_table_covers_every_trigger_point_and_payments_go_via_notifications(
 @pytest.fixture
 async def realtime(nats_server: NatsServer, nc: Client) -> AsyncIterator[Client]:
     settings = RealtimeSettings(nats_url=nats_server.url, port=free_port())
-    running = await bootstrap(settings)
+    running = await start(settings)
     yield nc
     await running.stop()
 

@@ -15,9 +15,9 @@ import pusher
 import pytest
 from pydantic import SecretStr
 
-from messaging.runtime import Running
-from realtime.bootstrap import bootstrap
+from realtime.bootstrap import start
 from realtime.settings import AppSettings, RealtimeSettings, WebhookSettings
+from runtime.process import Running
 from testkit.echo import EchoClient, matching
 from testkit.http_server import Answer, Incoming, LoopbackHttpServer
 from testkit.nats_server import NatsServer
@@ -101,7 +101,7 @@ class Realtime:
             live_app_id=APP_ID,
             lifecycle_grace_seconds=self.grace,
         )
-        self.running = await bootstrap(settings)
+        self.running = await start(settings)
         return self
 
     async def stop(self) -> None:

@@ -6,6 +6,8 @@ import os
 import signal
 import socket
 import sys
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 from devstack.processes import ManagedProcess, run_once
@@ -14,14 +16,43 @@ from devstack.settings import StackSettings
 
 log = logging.getLogger("devstack")
 
-SERVICES = ("bookings", "trainers", "notifications", "realtime", "gateway")
-DATABASES = ("bookings", "trainers", "notifications", "gateway")
-NATS_ONLY = ("bookings", "trainers", "notifications")
+
+class Ready(Enum):
+    """How the stack knows a service is up: a NATS micro service answers `$SRV.PING.{name}`,
+    or an HTTP service answers 200 on `/readyz`."""
+
+    nats_ping = "nats_ping"
+    http = "http"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    database: bool
+    ready: Ready
+    # The settings prefix of its HTTP port and host (`GATEWAY_` ...), for HTTP services.
+    http_port_setting: str | None = None
+
+
+# The whole stack, in start order: adding a service is one row here (and its own folder).
+# The gateway comes last: it seeds the demo users through the others.
+SERVICES = (
+    Service("bookings", database=True, ready=Ready.nats_ping),
+    Service("trainers", database=True, ready=Ready.nats_ping),
+    Service("notifications", database=True, ready=Ready.nats_ping),
+    Service("realtime", database=False, ready=Ready.http, http_port_setting="realtime_port"),
+    Service("gateway", database=True, ready=Ready.http, http_port_setting="gateway_port"),
+)
 
 
 def nats_binary() -> str:
     beside = Path(sys.executable).parent / "nats-server"
     return str(beside) if beside.exists() else "nats-server"
+
+
+def service_argv(name: str, *command: str) -> list[str]:
+    """Every service runs through the one entry point, `python -m runtime <name>`."""
+    return [sys.executable, "-m", "runtime", name, *command]
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -40,23 +71,36 @@ class Stack:
         s = self.settings
         env = dict(os.environ)
         env["NATS_URL"] = self.nats_url
-        for name in DATABASES:
-            env.setdefault(f"{name.upper()}_DATABASE_URL", f"sqlite:///{self.data / name}.db")
-        env |= {
-            "GATEWAY_HOST": s.host,
-            "GATEWAY_PORT": str(s.gateway_port),
-            "REALTIME_HOST": s.host,
-            "REALTIME_PORT": str(s.realtime_port),
-            "GATEWAY_SEED_DEMO_USERS": "true" if s.seed_demo_users else "false",
-        }
+        for service in SERVICES:
+            prefix = service.name.upper()
+            if service.database:
+                env.setdefault(f"{prefix}_DATABASE_URL", f"sqlite:///{self.data / service.name}.db")
+            if service.http_port_setting:
+                env[f"{prefix}_HOST"] = s.host
+                env[f"{prefix}_PORT"] = str(self.http_port(service))
+        env["GATEWAY_SEED_DEMO_USERS"] = "true" if s.seed_demo_users else "false"
         return env
+
+    def http_port(self, service: Service) -> int:
+        assert service.http_port_setting is not None
+        port: int = getattr(self.settings, service.http_port_setting)
+        return port
+
+    async def ready(self, service: Service) -> None:
+        timeout = self.settings.ready_timeout_seconds
+        if service.ready is Ready.nats_ping:
+            await nats_service_ready(self.nats_url, service.name, timeout)
+        else:
+            url = f"http://{self.settings.host}:{self.http_port(service)}/readyz"
+            await http_ready(url, timeout)
 
     async def migrate(self) -> None:
         self.data.mkdir(parents=True, exist_ok=True)
         await asyncio.gather(
             *(
-                run_once(f"{name} migrate", [sys.executable, "-m", name, "migrate"], self.env())
-                for name in DATABASES
+                run_once(f"{s.name} migrate", service_argv(s.name, "migrate"), self.env())
+                for s in SERVICES
+                if s.database
             )
         )
 
@@ -92,15 +136,12 @@ class Stack:
                 ],
             )
         await self.migrate()
-        for name in SERVICES[:-1]:
-            await self._start(name, [sys.executable, "-m", name])
-        timeout = s.ready_timeout_seconds
-        await asyncio.gather(
-            *(nats_service_ready(self.nats_url, name, timeout) for name in NATS_ONLY),
-            http_ready(f"http://{s.host}:{s.realtime_port}/readyz", timeout),
-        )
-        await self._start("gateway", [sys.executable, "-m", "gateway"])
-        await http_ready(f"http://{s.host}:{s.gateway_port}/readyz", timeout)
+        *others, last = SERVICES
+        for service in others:
+            await self._start(service.name, service_argv(service.name))
+        await asyncio.gather(*(self.ready(service) for service in others))
+        await self._start(last.name, service_argv(last.name))
+        await self.ready(last)
 
     async def down(self) -> None:
         for process in reversed(self.processes):

@@ -7,6 +7,11 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from contracts.envelope import Deleted, Event, Page, Reply, Request
+from contracts.streams import StreamSpec
+
+# The stream of this context's events (its `events` subtree only).
+BOOKINGS_EVENTS = StreamSpec("BOOKINGS_EVENTS", ("bookings.events.>",))
+
 
 NAME_MAX = 120
 
@@ -38,11 +43,10 @@ def _not_in_future(value: date) -> date:
     return value
 
 
-class CreateChild(Request):
+class CreateChild(Request[ChildDetails]):
     """Create a child for `parent_id` (a parent always creates for themself)."""
 
     subject: ClassVar[str] = "bookings.requests.create_child"
-    reply: ClassVar[type[Reply]] = ChildDetails
 
     parent_id: int
     name: str = Field(min_length=1, max_length=NAME_MAX)
@@ -51,27 +55,24 @@ class CreateChild(Request):
     _dob = field_validator("date_of_birth")(_not_in_future)
 
 
-class ListChildren(Request):
+class ListChildren(Request[ChildPage]):
     """A parent's own children; an admin sees every child (or one parent's)."""
 
     subject: ClassVar[str] = "bookings.requests.list_children"
-    reply: ClassVar[type[Reply]] = ChildPage
 
     parent_id: int | None = None
     cursor: str | None = None
     limit: int = Field(default=50, ge=1, le=200)
 
 
-class GetChild(Request):
+class GetChild(Request[ChildDetails]):
     subject: ClassVar[str] = "bookings.requests.get_child"
-    reply: ClassVar[type[Reply]] = ChildDetails
 
     child_id: int
 
 
-class UpdateChild(Request):
+class UpdateChild(Request[ChildDetails]):
     subject: ClassVar[str] = "bookings.requests.update_child"
-    reply: ClassVar[type[Reply]] = ChildDetails
 
     child_id: int
     name: str | None = Field(default=None, min_length=1, max_length=NAME_MAX)
@@ -83,16 +84,14 @@ class UpdateChild(Request):
         return None if value is None else _not_in_future(value)
 
 
-class DeleteChild(Request):
+class DeleteChild(Request[Deleted]):
     subject: ClassVar[str] = "bookings.requests.delete_child"
-    reply: ClassVar[type[Reply]] = Deleted
 
     child_id: int
 
 
-class SubmitChildChecklist(Request):
+class SubmitChildChecklist(Request[ChildDetails]):
     subject: ClassVar[str] = "bookings.requests.submit_child_checklist"
-    reply: ClassVar[type[Reply]] = ChildDetails
 
     child_id: int
     answers: dict[str, Any] = Field(min_length=1)

@@ -1,20 +1,35 @@
-"""Every event and request, found by subject; the one list schemas and routers read."""
+"""Every stream, event and request, found in the context modules of this package: a new context
+is a new module here, and nothing else needs to list it. Schemas, consumers and routers read
+these tables."""
 
-from typing import TypeVar
+import importlib
+import pkgutil
+from types import ModuleType
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from contracts import bookings, identity, live, notifications, realtime, trainers
+import contracts
 from contracts.envelope import Event, Request
+from contracts.streams import DEAD_LETTERS, StreamSpec
 
-C = TypeVar("C", Event, Request)
+C = TypeVar("C", Event, Request[Any])
 
-_MODULES = (identity, bookings, trainers, notifications, live, realtime)
+# Modules that define no messages of a context of their own.
+_NOT_CONTEXTS = {"catalogue", "envelope", "errors", "schemas", "streams"}
+
+
+def _context_modules() -> list[ModuleType]:
+    names = sorted(m.name for m in pkgutil.iter_modules(contracts.__path__))
+    return [importlib.import_module(f"contracts.{n}") for n in names if n not in _NOT_CONTEXTS]
+
+
+MODULES = _context_modules()
 
 
 def _concrete(base: type[C]) -> list[type[C]]:
     found: list[type[C]] = []
-    for module in _MODULES:
+    for module in MODULES:
         for value in vars(module).values():
             if (
                 isinstance(value, type)
@@ -26,8 +41,14 @@ def _concrete(base: type[C]) -> list[type[C]]:
     return found
 
 
+def _streams() -> tuple[StreamSpec, ...]:
+    declared = [v for m in MODULES for v in vars(m).values() if isinstance(v, StreamSpec)]
+    return (*declared, DEAD_LETTERS)
+
+
 EVENTS: dict[str, type[Event]] = {cls.subject: cls for cls in _concrete(Event)}
-REQUESTS: dict[str, type[Request]] = {cls.subject: cls for cls in _concrete(Request)}
+REQUESTS: dict[str, type[Request[Any]]] = {cls.subject: cls for cls in _concrete(Request)}
+STREAMS: tuple[StreamSpec, ...] = _streams()
 
 
 def replies() -> dict[str, type[BaseModel]]:
@@ -36,3 +57,11 @@ def replies() -> dict[str, type[BaseModel]]:
 
 def event_for(subject: str) -> type[Event] | None:
     return EVENTS.get(subject)
+
+
+def stream_of(subject: str) -> StreamSpec:
+    """The stream that captures an event subject (each covers one `{context}.events.>`)."""
+    for stream in STREAMS:
+        if any(subject.startswith(pattern.removesuffix(">")) for pattern in stream.subjects):
+            return stream
+    raise LookupError(f"no stream captures {subject}")

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -48,17 +48,30 @@ class Event(Contract):
     actor: Actor | None = None
 
 
-class Request(Contract):
-    """An order sent over NATS request/reply; `reply` names the model that answers it."""
+class Reply(Contract):
+    """Base of every reply."""
+
+
+R = TypeVar("R", bound=Reply)
+
+
+class Request(Contract, Generic[R]):
+    """An order sent over NATS request/reply, named with the reply that answers it:
+    `class GetChild(Request[ChildDetails])`, so `request(nc, GetChild(...))` is a ChildDetails."""
 
     subject: ClassVar[str]
-    reply: ClassVar[type[BaseModel]]
+    reply: ClassVar[type[Reply]]
 
     actor: Actor
 
-
-class Reply(Contract):
-    """Base of every reply."""
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        for base in cls.__mro__:
+            generic = getattr(base, "__pydantic_generic_metadata__", None)
+            if generic and generic["origin"] is Request and generic["args"]:
+                cls.reply = generic["args"][0]
+                return
 
 
 class Deleted(Reply):

@@ -3,6 +3,10 @@
 from typing import ClassVar
 
 from contracts.envelope import Event, Role
+from contracts.streams import StreamSpec
+
+# The stream of this context's events (its `events` subtree only).
+IDENTITY_EVENTS = StreamSpec("IDENTITY_EVENTS", ("identity.events.>",))
 
 
 class UserCreated(Event):

@@ -6,6 +6,11 @@ from typing import ClassVar
 from pydantic import Field
 
 from contracts.envelope import Contract, Event, Reply, Request
+from contracts.streams import StreamSpec
+
+# The stream of this context's events (its `events` subtree only).
+LIVE_EVENTS = StreamSpec("LIVE_EVENTS", ("live.events.>",))
+
 
 LIVE_REFRESH_EVENT = "LiveRefreshContextsUpdated"
 ADMIN_CHANNEL = "private-live-refresh.admin"
@@ -84,6 +89,5 @@ class ContextVersions(Reply):
     versions: dict[str, int]
 
 
-class GetContextVersions(Request):
+class GetContextVersions(Request[ContextVersions]):
     subject: ClassVar[str] = "live.requests.get_context_versions"
-    reply: ClassVar[type[Reply]] = ContextVersions

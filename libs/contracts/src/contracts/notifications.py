@@ -3,6 +3,10 @@
 from typing import ClassVar
 
 from contracts.envelope import Event
+from contracts.streams import StreamSpec
+
+# The stream of this context's events (its `events` subtree only).
+NOTIFICATIONS_EVENTS = StreamSpec("NOTIFICATIONS_EVENTS", ("notifications.events.>",))
 
 
 class NotificationCreated(Event):

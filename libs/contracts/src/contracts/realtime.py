@@ -3,6 +3,10 @@
 from typing import ClassVar
 
 from contracts.envelope import Event
+from contracts.streams import StreamSpec
+
+# Lifecycle facts matter only until their webhooks have gone out.
+REALTIME_EVENTS = StreamSpec("REALTIME_EVENTS", ("realtime.events.>",), max_age_seconds=7 * 86400)
 
 
 class ChannelLifecycleEvent(Event):

@@ -1,4 +1,6 @@
-"""JetStream streams: one per bounded context, each over its `events` subtree only."""
+"""JetStream streams: each context module declares its own (`BOOKINGS_EVENTS` over
+`bookings.events.>`, ...) and `contracts.catalogue.STREAMS` gathers them; dead letters are
+everyone's, so they are declared here."""
 
 from dataclasses import dataclass
 
@@ -11,23 +13,7 @@ class StreamSpec:
     max_age_seconds: float | None = None
 
 
-IDENTITY_EVENTS = StreamSpec("IDENTITY_EVENTS", ("identity.events.>",))
-BOOKINGS_EVENTS = StreamSpec("BOOKINGS_EVENTS", ("bookings.events.>",))
-TRAINERS_EVENTS = StreamSpec("TRAINERS_EVENTS", ("trainers.events.>",))
-NOTIFICATIONS_EVENTS = StreamSpec("NOTIFICATIONS_EVENTS", ("notifications.events.>",))
-LIVE_EVENTS = StreamSpec("LIVE_EVENTS", ("live.events.>",))
-REALTIME_EVENTS = StreamSpec("REALTIME_EVENTS", ("realtime.events.>",), max_age_seconds=7 * 86400)
 DEAD_LETTERS = StreamSpec("DEAD_LETTERS", ("deadletter.>",))
-
-ALL_STREAMS = (
-    IDENTITY_EVENTS,
-    BOOKINGS_EVENTS,
-    TRAINERS_EVENTS,
-    NOTIFICATIONS_EVENTS,
-    LIVE_EVENTS,
-    REALTIME_EVENTS,
-    DEAD_LETTERS,
-)
 
 
 def dead_letter_subject(consumer: str) -> str:

@@ -4,6 +4,10 @@ from datetime import date, datetime
 from typing import ClassVar
 
 from contracts.envelope import Event
+from contracts.streams import StreamSpec
+
+# The stream of this context's events (its `events` subtree only).
+TRAINERS_EVENTS = StreamSpec("TRAINERS_EVENTS", ("trainers.events.>",))
 
 
 class TrainerAvailabilityChanged(Event):

@@ -1,1 +1,2 @@
-"""Messaging by contract types over NATS: publish, request, serve, consume, and an outbox."""
+"""NATS by contract types: request, serve, durable consumers, the outbox relay, trace context.
+Databases are `database`'s; the service process (entry point, logs, telemetry) is `runtime`'s."""

@@ -1,20 +1,20 @@
 """Sending a request by contract and getting its typed reply, or a ServiceError."""
 
-from typing import Any, cast
+from typing import cast
 
 from nats.aio.client import Client
 from nats.errors import NoRespondersError, TimeoutError
 from nats.micro.request import ERROR_CODE_HEADER, ERROR_HEADER
 from opentelemetry.trace import SpanKind
 
-from contracts.envelope import Request
+from contracts.envelope import R, Request
 from contracts.errors import ErrorCode, ServiceError, ServiceErrorReply
 from messaging import tracing
 from messaging.codec import decode, encode
 
 
-async def request(nc: Client, message: Request, timeout: float = 5.0) -> Any:
-    """Send `message` on its subject; return an instance of its `reply` type.
+async def request(nc: Client, message: Request[R], timeout: float = 5.0) -> R:
+    """Send `message` on its subject; return its reply, typed as the request names it.
 
     Raises ServiceError: the service's own error, or `unavailable` when no instance answers.
     """
@@ -40,4 +40,4 @@ async def request(nc: Client, message: Request, timeout: float = 5.0) -> Any:
             code = headers.get(ERROR_CODE_HEADER, ErrorCode.internal)
             body = ServiceErrorReply(code=ErrorCode(code), message=headers[ERROR_HEADER])
         raise ServiceError(body.code, body.message, body.fields)
-    return cast(Any, decode(message.reply, reply.data))
+    return cast(R, decode(message.reply, reply.data))

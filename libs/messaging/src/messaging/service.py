@@ -6,23 +6,39 @@ headers and tracing live here only.
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from nats.aio.client import Client
 from nats.micro import add_service
 from nats.micro.request import Request as MicroRequest
 from nats.micro.service import Service, ServiceConfig
 from opentelemetry.trace import SpanKind
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from contracts.envelope import Request
+from contracts.envelope import Reply, Request
 from contracts.errors import ErrorCode, FieldError, ServiceError
 from messaging import tracing
 from messaging.codec import decode, encode
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Any], Awaitable[BaseModel]]
+Handler = Callable[[Any], Awaitable[Reply]]
+Handlers = Mapping[type[Request[Any]], Handler]
+
+Q = TypeVar("Q", bound=Request[Any])
+U = TypeVar("U")
+
+
+def bind(
+    handler: Callable[[Q, U], Awaitable[Reply]], new_uow: Callable[[], U]
+) -> Callable[[Q], Awaitable[Reply]]:
+    """A handler `(command, uow) -> reply` as an endpoint: each request gets a fresh unit of
+    work."""
+
+    async def endpoint(command: Q) -> Reply:
+        return await handler(command, new_uow())
+
+    return endpoint
 
 
 def field_errors(exc: ValidationError) -> list[FieldError]:
@@ -31,7 +47,7 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
     ]
 
 
-async def _answer(contract: type[Request], handler: Handler, msg: MicroRequest) -> None:
+async def _answer(contract: type[Request[Any]], handler: Handler, msg: MicroRequest) -> None:
     with tracing.handle_span(contract.subject, msg.headers, kind=SpanKind.SERVER) as span:
         try:
             error = await _handle(handler, decode(contract, msg.data), msg)
@@ -44,7 +60,9 @@ async def _answer(contract: type[Request], handler: Handler, msg: MicroRequest) 
             await msg.respond_error(error.code.value, error.message, encode(error.reply()))
 
 
-async def _handle(handler: Handler, message: Request, msg: MicroRequest) -> ServiceError | None:
+async def _handle(
+    handler: Handler, message: Request[Any], msg: MicroRequest
+) -> ServiceError | None:
     """Run the handler and send its reply; or return the error to answer with instead."""
     try:
         await msg.respond(encode(await handler(message)))
@@ -62,7 +80,7 @@ async def serve(
     nc: Client,
     name: str,
     version: str,
-    handlers: Mapping[type[Request], Handler],
+    handlers: Handlers,
     description: str = "",
 ) -> Service:
     """Start service `name` with one endpoint per request contract, in a shared queue group."""
@@ -72,7 +90,7 @@ async def serve(
     for contract, handler in handlers.items():
 
         async def endpoint(
-            msg: MicroRequest, contract: type[Request] = contract, handler: Handler = handler
+            msg: MicroRequest, contract: type[Request[Any]] = contract, handler: Handler = handler
         ) -> None:
             await _answer(contract, handler, msg)
 

@@ -4,12 +4,13 @@ from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 
-from contracts.streams import ALL_STREAMS, StreamSpec
+from contracts.catalogue import STREAMS
+from contracts.streams import StreamSpec
 
 DUPLICATE_WINDOW_SECONDS = 24 * 3600  # the outbox may retry a publish long after the first try
 
 
-async def ensure_streams(js: JetStreamContext, specs: tuple[StreamSpec, ...] = ALL_STREAMS) -> None:
+async def ensure_streams(js: JetStreamContext, specs: tuple[StreamSpec, ...] = STREAMS) -> None:
     for spec in specs:
         config = StreamConfig(
             name=spec.name,

@@ -2,15 +2,19 @@
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import uvicorn
 
 from gateway.app import create_app
+from gateway.models import TABLES
 from gateway.seed import seed_demo_users
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
-from messaging.runtime import Running
-from messaging.wiring import wire
+from gateway.unit_of_work import UnitOfWork
+from runtime.process import Running
+from runtime.service import Schema, ServiceDefinition
+from runtime.wiring import connect_nats, open_database
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -21,10 +25,12 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
-async def bootstrap(settings: GatewaySettings) -> Running:
+async def start(settings: GatewaySettings) -> Running:
     running = Running("gateway")
-    wired = await wire(running, settings.nats_url, settings.database_url)
-    state = GatewayState(settings=settings, nc=wired.nc, uow=wired.uow)
+    nats = await connect_nats(running, settings.nats_url)
+    database = open_database(running, settings.database_url, nats.js)
+    uow = UnitOfWork(database.engine, database.relay.wake)
+    state = GatewayState(settings=settings, nc=nats.nc, uow=uow)
     if settings.seed_demo_users:
         await seed_demo_users(state)
     config = uvicorn.Config(
@@ -42,3 +48,11 @@ async def bootstrap(settings: GatewaySettings) -> Running:
 
     running.closers.insert(0, stop_server)
     return running
+
+
+SERVICE = ServiceDefinition(
+    name="gateway",
+    settings=GatewaySettings,
+    start=start,
+    database=Schema(TABLES, Path(__file__).parent / "migrations" / "versions"),
+)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from contracts.envelope import Actor, Role
+from contracts.envelope import Actor, R, Role
 from contracts.envelope import Request as ServiceRequest
 from contracts.errors import HTTP_STATUS, ServiceError
 from gateway.models import User
@@ -66,7 +66,7 @@ class Services:
     def __init__(self, state: StateDep) -> None:
         self._state = state
 
-    async def ask(self, message: ServiceRequest) -> Any:
+    async def ask(self, message: ServiceRequest[R]) -> R:
         try:
             return await nats_request(
                 self._state.nc, message, timeout=self._state.settings.request_timeout_seconds

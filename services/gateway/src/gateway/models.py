@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from contracts.envelope import Role, utc_now
-from messaging.outbox import OUTBOX_TABLE
+from database.outbox import OUTBOX_TABLE
 
 
 class User(SQLModel, table=True):

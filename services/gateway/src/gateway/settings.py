@@ -1,15 +1,16 @@
 """Configuration of the gateway, from the environment (prefix GATEWAY_)."""
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from runtime.settings import DatabaseServiceSettings
 
 
-class GatewaySettings(BaseSettings):
+class GatewaySettings(DatabaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_")
 
     host: str = "127.0.0.1"
     port: int = 8000
-    nats_url: str = Field(default="nats://127.0.0.1:4222", validation_alias="NATS_URL")
     database_url: str = "sqlite:///.data/gateway.db"
     jwt_secret: SecretStr = SecretStr("dev-only-change-me-in-production-0123456789")
     token_ttl_seconds: int = 3600

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from nats.aio.client import Client
 
 from gateway.settings import GatewaySettings
-from messaging.unit_of_work import UnitOfWork
+from gateway.unit_of_work import UnitOfWork
 
 
 @dataclass

@@ -6,10 +6,10 @@ from sqlmodel import col, select
 
 from contracts.envelope import Actor, Role
 from contracts.identity import UserCreated
+from database.outbox import stage
 from gateway.models import User
 from gateway.security import hash_password
-from messaging.outbox import stage
-from messaging.unit_of_work import UnitOfWork
+from gateway.unit_of_work import UnitOfWork
 
 __all__ = ["User", "create", "find_by_email", "newest_first"]
 

@@ -1,22 +1,35 @@
 """Composition root of the notifications service.
 
-The dispatcher (domain events → UserNotification) arrives with its issue; today it runs, owns
-its streams and outbox, and answers NATS service discovery.
+The dispatcher (domain events → UserNotification) and the bell API arrive with their issue;
+today it runs, owns its streams, outbox and inbox, and answers NATS service discovery.
 """
 
-from messaging.runtime import Running
+from pathlib import Path
+
 from messaging.service import serve
-from messaging.wiring import wire
+from notifications.models import TABLES
 from notifications.settings import NotificationsSettings
+from runtime.process import Running
+from runtime.service import Schema, ServiceDefinition
+from runtime.wiring import connect_nats, open_database
 
 VERSION = "0.1.0"
 
 
-async def bootstrap(settings: NotificationsSettings) -> Running:
+async def start(settings: NotificationsSettings) -> Running:
     running = Running("notifications")
-    wired = await wire(running, settings.nats_url, settings.database_url)
+    nats = await connect_nats(running, settings.nats_url)
+    open_database(running, settings.database_url, nats.js)
     service = await serve(
-        wired.nc, "notifications", VERSION, {}, description="In-app notifications and push"
+        nats.nc, "notifications", VERSION, {}, description="In-app notifications and push"
     )
     running.closers.append(service.stop)
     return running
+
+
+SERVICE = ServiceDefinition(
+    name="notifications",
+    settings=NotificationsSettings,
+    start=start,
+    database=Schema(TABLES, Path(__file__).parent / "migrations" / "versions"),
+)

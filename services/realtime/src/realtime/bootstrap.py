@@ -1,13 +1,11 @@
 """Composition root of the realtime service: the Pusher edge, NATS fan-out, the router,
 lifecycle facts and their webhooks."""
 
-from contracts.live import GetContextVersions
-from contracts.streams import BOOKINGS_EVENTS, LIVE_EVENTS, NOTIFICATIONS_EVENTS, TRAINERS_EVENTS
-from messaging.connection import connect
+from contracts.catalogue import stream_of
+from contracts.envelope import Event
+from contracts.live import GetContextVersions, LiveRefreshRequested
 from messaging.consumer import DurableConsumer
-from messaging.runtime import Running
 from messaging.service import serve
-from messaging.streams import ensure_streams
 from realtime.fanout import NatsFanout
 from realtime.lifecycle import LifecyclePublisher, Listeners
 from realtime.pusher.apps import AppRegistry
@@ -15,20 +13,21 @@ from realtime.pusher.config import ServerConfig
 from realtime.pusher.hub import Hub
 from realtime.pusher.server import start_server
 from realtime.router import LiveRefreshRouter
+from realtime.routing import ROUTES
 from realtime.settings import RealtimeSettings
 from realtime.versions import ContextVersionStore
 from realtime.webhooks import start_webhooks
+from runtime.process import Running
+from runtime.service import ServiceDefinition
+from runtime.wiring import connect_nats
 
 VERSION = "0.1.0"
-ROUTED_STREAMS = (BOOKINGS_EVENTS, TRAINERS_EVENTS, NOTIFICATIONS_EVENTS, LIVE_EVENTS)
 
 
-async def bootstrap(settings: RealtimeSettings) -> Running:
+async def start(settings: RealtimeSettings) -> Running:
     running = Running("realtime")
-    nc = await connect(settings.nats_url, "realtime")
-    running.closers.append(nc.drain)
-    js = nc.jetstream()
-    await ensure_streams(js)
+    nats = await connect_nats(running, settings.nats_url)
+    nc, js = nats.nc, nats.js
     versions = await ContextVersionStore.open(js)
 
     fanout = NatsFanout(nc)
@@ -62,8 +61,10 @@ async def bootstrap(settings: RealtimeSettings) -> Running:
     )
 
     router = LiveRefreshRouter(nc, versions, settings.live_app_id)
-    for stream in ROUTED_STREAMS:
-        consumer = DurableConsumer(js, stream, "realtime_router", router.handle)
+    routed: list[type[Event]] = [*ROUTES, LiveRefreshRequested]
+    for stream in sorted({stream_of(event.subject) for event in routed}, key=lambda s: s.name):
+        subjects = [event.subject for event in routed if stream_of(event.subject) == stream]
+        consumer = DurableConsumer(js, stream, "realtime_router", router.handle, subjects=subjects)
         running.spawn(consumer.run(), f"router:{stream.name}")
 
     service = await serve(
@@ -75,3 +76,6 @@ async def bootstrap(settings: RealtimeSettings) -> Running:
     )
     running.closers.append(service.stop)
     return running
+
+
+SERVICE = ServiceDefinition(name="realtime", settings=RealtimeSettings, start=start)

@@ -2,11 +2,12 @@
 
 import base64
 
-from pydantic import BaseModel, Field, HttpUrl, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, HttpUrl, SecretStr
+from pydantic_settings import SettingsConfigDict
 
 from realtime.pusher.apps import App
 from realtime.webhooks.config import WebhookApp, WebhookName, WebhookTarget
+from runtime.settings import ServiceSettings
 
 
 class WebhookSettings(BaseModel):
@@ -42,12 +43,11 @@ class AppSettings(BaseModel):
         )
 
 
-class RealtimeSettings(BaseSettings):
+class RealtimeSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REALTIME_")
 
     host: str = "127.0.0.1"
     port: int = 8080
-    nats_url: str = Field(default="nats://127.0.0.1:4222", validation_alias="NATS_URL")
     # JSON list in REALTIME_APPS; the default is design.md's dev app.
     apps: list[AppSettings] = [
         AppSettings(id="cams", key="local-dev-key", secret=SecretStr("local-dev-secret"))

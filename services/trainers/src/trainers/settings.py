@@ -1,11 +1,11 @@
 """Configuration of the trainers service, from the environment (prefix TRAINERS_)."""
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from runtime.settings import DatabaseServiceSettings
 
 
-class TrainersSettings(BaseSettings):
+class TrainersSettings(DatabaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="TRAINERS_")
 
-    nats_url: str = Field(default="nats://127.0.0.1:4222", validation_alias="NATS_URL")
     database_url: str = "sqlite:///.data/trainers.db"

@@ -3,11 +3,11 @@
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
+from database.paging import decode_cursor, encode_cursor
 from gateway import users as accounts
 from gateway.deps import AdminUser, StateDep, actor_of
 from gateway.routes.building import build
 from gateway.schemas import UserCreateBody, UserPage, UserPublic
-from messaging.paging import decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/users", tags=["users"])
 

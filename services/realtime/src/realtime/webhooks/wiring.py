@@ -7,12 +7,12 @@ from collections.abc import Iterable
 import httpx
 from nats.js import JetStreamContext
 
-from contracts.streams import REALTIME_EVENTS
+from contracts.realtime import REALTIME_EVENTS
 from messaging.consumer import DurableConsumer
-from messaging.runtime import Running
 from realtime.pusher.metrics import Metrics
 from realtime.webhooks.config import WebhookApp
 from realtime.webhooks.sender import DURABLE, WebhookSender
+from runtime.process import Running
 
 
 def start_webhooks(

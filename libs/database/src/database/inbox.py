@@ -1,0 +1,89 @@
+"""The inbox of an idempotent consumer: the ids of the events it has processed.
+
+`exactly_once` wraps a handler `(event, uow) -> None` so that its effect and the inbox row
+commit in one transaction: a redelivery, the same event published again under another
+`Nats-Msg-Id`, or a crash between commit and ack finds the row and changes nothing.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contracts.envelope import Event, utc_now
+
+log = logging.getLogger(__name__)
+
+
+class InboxEntry(SQLModel, table=True):
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("consumer", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consumer: str = Field(max_length=100)
+    event_id: str = Field(max_length=36)
+    subject: str = Field(max_length=255)
+    processed_at: datetime = Field(default_factory=utc_now)
+
+
+INBOX_TABLE = InboxEntry.__table__  # type: ignore[attr-defined]
+
+
+class InboxUnitOfWork(Protocol):
+    """What `exactly_once` needs of a service's unit of work."""
+
+    session: AsyncSession
+
+    async def __aenter__(self) -> "InboxUnitOfWork": ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+U = TypeVar("U", bound=InboxUnitOfWork)
+
+
+async def already_processed(session: AsyncSession, consumer: str, event: Event) -> bool:
+    query = select(InboxEntry.id).where(
+        InboxEntry.consumer == consumer, InboxEntry.event_id == str(event.event_id)
+    )
+    return (await session.exec(query)).first() is not None
+
+
+def exactly_once(
+    consumer: str,
+    new_uow: Callable[[], U],
+    handler: Callable[[Event, U], Awaitable[None]],
+) -> Callable[[Event], Awaitable[None]]:
+    """The handler a `DurableConsumer` calls: skip what the inbox has seen, else run `handler`
+    in a fresh unit of work and commit its effect with the inbox row; the ack comes after."""
+
+    async def handle(event: Event) -> None:
+        uow = new_uow()
+        try:
+            async with uow:
+                if await already_processed(uow.session, consumer, event):
+                    log.info("%s already processed %s", consumer, event.event_id)
+                    return
+                await handler(event, uow)
+                uow.session.add(
+                    InboxEntry(
+                        consumer=consumer, event_id=str(event.event_id), subject=event.subject
+                    )
+                )
+                await uow.commit()
+        except IntegrityError:
+            # Another delivery of the same event committed first (two instances, or a
+            # redelivery racing a slow first attempt): its effect stands, ours rolled back.
+            async with new_uow() as check:
+                if not await already_processed(check.session, consumer, event):
+                    raise
+            log.info("%s: concurrent delivery of %s already committed", consumer, event.event_id)
+
+    return handle

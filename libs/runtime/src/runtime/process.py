@@ -1,0 +1,82 @@
+"""What every service process shares: background tasks, orderly stop, and the main loop."""
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from runtime.logs import configure_logging
+from runtime.telemetry import setup_tracing
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Running:
+    """A started service: its background tasks and what to close, in order, on stop."""
+
+    name: str
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    # Tasks that finish their current step when asked, rather than being cancelled mid-way.
+    graceful: dict[asyncio.Task[Any], Callable[[], None]] = field(default_factory=dict)
+    grace_seconds: float = 10.0
+
+    def spawn(
+        self,
+        coroutine: Coroutine[Any, Any, Any],
+        name: str,
+        stop: Callable[[], None] | None = None,
+    ) -> None:
+        """Run `coroutine` until stop; with `stop`, it is asked to finish rather than cancelled
+        (a task in the middle of a database transaction must not be cut)."""
+        task = asyncio.create_task(coroutine, name=f"{self.name}:{name}")
+        self.tasks.append(task)
+        if stop is not None:
+            self.graceful[task] = stop
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            if task in self.graceful:
+                self.graceful[task]()
+            else:
+                task.cancel()
+        if self.graceful:
+            _, late = await asyncio.wait(self.graceful, timeout=self.grace_seconds)
+            for task in late:
+                log.warning("%s did not finish in time; cancelling it", task.get_name())
+                task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        for close in reversed(self.closers):
+            try:
+                # A stop must end: a close that hangs (a broken connection) is given up on.
+                await asyncio.wait_for(close(), self.grace_seconds)
+            except Exception:
+                log.exception("error while stopping %s", self.name)
+
+
+def run_service(name: str, start: Callable[[], Awaitable[Running]]) -> None:
+    """Start a service, run until SIGINT or SIGTERM, then stop it cleanly."""
+    configure_logging(name)
+    provider = setup_tracing(name)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        running = await start()
+        log.info("%s ready", running.name)
+        failed = [asyncio.ensure_future(stop.wait()), *running.tasks]
+        done, _ = await asyncio.wait(failed, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not failed[0] and task.exception():
+                log.error("%s: background task failed", running.name, exc_info=task.exception())
+        await running.stop()
+
+    try:
+        asyncio.run(main())
+    finally:
+        provider.shutdown()  # the last batch of spans goes out

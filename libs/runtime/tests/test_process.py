@@ -1,0 +1,58 @@
+"""Stopping a service: graceful tasks finish their step, others are cancelled, nothing hangs."""
+
+import asyncio
+
+from runtime.process import Running
+
+
+async def test_a_graceful_task_finishes_its_step_and_others_are_cancelled() -> None:
+    running = Running("svc")
+    stop_asked = asyncio.Event()
+    steps: list[str] = []
+
+    async def relay() -> None:
+        await stop_asked.wait()
+        await asyncio.sleep(0)  # the step in hand completes after the request to stop
+        steps.append("finished its step")
+
+    async def listener() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            steps.append("cancelled")
+            raise
+
+    running.spawn(relay(), "relay", stop=stop_asked.set)
+    running.spawn(listener(), "listener")
+    await asyncio.sleep(0)
+    await running.stop()
+    assert sorted(steps) == ["cancelled", "finished its step"]
+
+
+async def test_closers_run_in_reverse_and_a_hanging_one_is_given_up() -> None:
+    running = Running("svc", grace_seconds=0.2)
+    closed: list[str] = []
+
+    async def first() -> None:
+        closed.append("first")
+
+    async def hangs() -> None:
+        await asyncio.Event().wait()
+
+    async def last() -> None:
+        closed.append("last")
+
+    running.closers += [first, hangs, last]
+    await asyncio.wait_for(running.stop(), 5)
+    assert closed == ["last", "first"]
+
+
+async def test_a_graceful_task_that_ignores_the_request_is_cancelled_after_the_grace() -> None:
+    running = Running("svc", grace_seconds=0.1)
+
+    async def stubborn() -> None:
+        await asyncio.Event().wait()
+
+    running.spawn(stubborn(), "stubborn", stop=lambda: None)
+    await asyncio.wait_for(running.stop(), 5)
+    assert all(task.done() for task in running.tasks)

@@ -1,0 +1,1 @@
+"""The bookings domain: aggregates with their rules and the events they record; no I/O."""

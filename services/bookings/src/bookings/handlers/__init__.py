@@ -1,0 +1,2 @@
+"""The use cases of bookings: `async def handler(command, uow) -> reply`, one module per
+aggregate."""

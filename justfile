@@ -1,5 +1,7 @@
 # CAMS Live: every recipe is a verb. Run them through ./dev, which installs what is missing.
 set dotenv-load := false
+# Arguments reach commands as they were typed: ./dev test -m "not e2e" works.
+set positional-arguments
 
 # list the recipes
 help:
@@ -19,7 +21,7 @@ revision service message:
 
 # run the whole test suite: unit, integration (NATS, SQLite, PostgreSQL), end to end
 test *args:
-    uv run pytest {{args}}
+    uv run pytest "$@"
 
 # lint and type-check
 lint:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel
 
 from database.engine import create_tables, make_engine
+from database.inbox import InboxEntry
 from database.outbox import OutboxMessage
 from messaging.streams import ensure_streams
 
@@ -30,7 +31,8 @@ class Widget(SQLModel, table=True):
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(database_url)
-    await create_tables(engine, [Widget.__table__, OutboxMessage.__table__])  # type: ignore[attr-defined]
+    tables = [Widget.__table__, OutboxMessage.__table__, InboxEntry.__table__]  # type: ignore[attr-defined]
+    await create_tables(engine, tables)
     yield engine
     await engine.dispose()
 

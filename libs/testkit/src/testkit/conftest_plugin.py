@@ -1,5 +1,11 @@
-"""Pytest fixtures every tier shares; enabled by the root conftest."""
+"""Pytest fixtures every tier shares, and the tiers themselves; enabled by the root conftest.
 
+A test's tier follows from where it lives: `tests/unit/` folders are `unit` (no I/O: connecting
+or listening on a socket fails the test), `tests/e2e` is `e2e`, everything else `integration`.
+`./dev test -m unit` runs one tier.
+"""
+
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -9,6 +15,32 @@ from nats.aio.client import Client
 
 from testkit.nats_server import NatsServer
 from testkit.postgres import fresh_database
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = item.path.parts
+        if "unit" in parts:
+            item.add_marker(pytest.mark.unit)
+        elif "e2e" in parts:
+            item.add_marker(pytest.mark.e2e)
+        else:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_have_no_network(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if request.node.get_closest_marker("unit") is None:
+        return
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a unit test tried to use a network socket")
+
+    # Connecting or listening is I/O; the event loop's own socketpair is not.
+    for method in ("connect", "connect_ex", "bind"):
+        monkeypatch.setattr(socket.socket, method, refuse)
 
 
 @pytest.fixture

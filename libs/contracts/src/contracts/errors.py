@@ -14,16 +14,6 @@ class ErrorCode(StrEnum):
     internal = "internal"
 
 
-HTTP_STATUS: dict[ErrorCode, int] = {
-    ErrorCode.invalid: 422,
-    ErrorCode.not_found: 404,
-    ErrorCode.forbidden: 403,
-    ErrorCode.conflict: 409,
-    ErrorCode.unavailable: 503,
-    ErrorCode.internal: 500,
-}
-
-
 class FieldError(BaseModel):
     loc: list[str | int]
     msg: str

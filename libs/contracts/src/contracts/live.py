@@ -18,7 +18,7 @@ ONLINE_CHANNEL = "presence-online"
 
 
 class Context(StrEnum):
-    """Names of the data a page refetches; the seed's names plus the activity feed."""
+    """Names of the data a page refetches (docs/triggers.md), plus `activity` for the feed."""
 
     notifications = "notifications"
     bookings = "bookings"
@@ -39,7 +39,8 @@ class LiveRefreshContextsUpdated(Contract):
 
 
 class LiveRefreshRequested(Event):
-    """Any service may ask for a refresh directly: the seed's `notify(contexts, users, admins)`.
+    """Any service may ask for a refresh directly, as the replaced system's
+    `notify(contexts, users, admins)` did (docs/triggers.md).
 
     The admin-only system change (a bulk action) is `user_ids=[]`, `notify_admins=True`.
     """

@@ -4,7 +4,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gateway.metrics import MetricsMiddleware
-from gateway.routes import auth, broadcasting, children, live_refresh, ops, users
+from gateway.routes import auth, broadcasting, children, errors, live_refresh, ops, users
 from gateway.state import GatewayState
 from gateway.tracing import TracingMiddleware
 
@@ -19,6 +19,7 @@ def create_app(state: GatewayState) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(ops.router)
+    errors.install(app)
     # Bearer tokens, not cookies: no credentials mode is needed for the browser.
     app.add_middleware(
         CORSMiddleware,

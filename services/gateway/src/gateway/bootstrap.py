@@ -11,7 +11,7 @@ from gateway.models import TABLES
 from gateway.seed import seed_demo_users
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
-from gateway.unit_of_work import UnitOfWork
+from gateway.unit_of_work import SqlGatewayUnitOfWork, UnitOfWork
 from runtime.process import Running
 from runtime.service import Schema, ServiceDefinition
 from runtime.wiring import connect_nats, open_database
@@ -29,8 +29,11 @@ async def start(settings: GatewaySettings) -> Running:
     running = Running("gateway")
     nats = await connect_nats(running, settings.nats_url)
     database = open_database(running, settings.database_url, nats.js)
-    uow = UnitOfWork(database.engine, database.relay.wake)
-    state = GatewayState(settings=settings, nc=nats.nc, uow=uow)
+
+    def new_uow() -> UnitOfWork:
+        return SqlGatewayUnitOfWork(database.engine, after_commit=database.relay.wake)
+
+    state = GatewayState(settings=settings, nc=nats.nc, new_uow=new_uow)
     if settings.seed_demo_users:
         await seed_demo_users(state)
     config = uvicorn.Config(

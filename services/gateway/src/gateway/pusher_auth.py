@@ -1,40 +1,44 @@
-"""Signing Pusher channel and user authorisations, as a Pusher app backend does."""
+"""The gateway's answers to pusher-js: channel and sign-in authorisations for a signed-in user,
+signed by `pusher_signing` with the app in the settings. A user's `user_info` is
+`{id, name, role}` (docs/rest.md)."""
 
 import base64
-import hashlib
-import hmac
 
 import orjson
 
-
-def _sign(secret: str, message: str) -> str:
-    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
-
-
-def channel_auth(
-    key: str, secret: str, socket_id: str, channel: str, channel_data: str | None = None
-) -> str:
-    message = f"{socket_id}:{channel}" + (f":{channel_data}" if channel_data is not None else "")
-    return f"{key}:{_sign(secret, message)}"
+from gateway.schemas import UserPublic
+from gateway.settings import GatewaySettings
+from pusher_signing import shared_secret, sign_channel, sign_user
 
 
-def user_auth(key: str, secret: str, socket_id: str, user_data: str) -> str:
-    return f"{key}:{_sign(secret, f'{socket_id}::user::{user_data}')}"
+def _member(user: UserPublic, id_field: str) -> str:
+    # The exact JSON string the signature covers and the client passes on, byte for byte.
+    info = {"id": user.id, "name": user.name, "role": user.role.value}
+    return orjson.dumps({id_field: str(user.id), "user_info": info}).decode()
 
 
-def shared_secret(master_key_base64: str, channel: str) -> str:
-    """The per-channel key of a `private-encrypted-` channel (clients decrypt; we never do)."""
-    master = base64.b64decode(master_key_base64)
-    return base64.b64encode(hashlib.sha256(channel.encode() + master).digest()).decode()
+def channel_authorisation(
+    settings: GatewaySettings, user: UserPublic, socket_id: str, channel: str
+) -> dict[str, str]:
+    """`{"auth"}`, with `channel_data` for a presence channel and `shared_secret` for an
+    encrypted one (when the app has a master key)."""
+    key, secret = settings.pusher_app_key, settings.pusher_app_secret.get_secret_value()
+    if channel.startswith("presence-"):
+        data = _member(user, "user_id")
+        return {"auth": sign_channel(key, secret, socket_id, channel, data), "channel_data": data}
+    answer = {"auth": sign_channel(key, secret, socket_id, channel)}
+    master = settings.pusher_encryption_master_key_base64
+    if channel.startswith("private-encrypted-") and master is not None:
+        answer["shared_secret"] = shared_secret(
+            base64.b64decode(master.get_secret_value()), channel
+        )
+    return answer
 
 
-def user_data(user_id: int, name: str, role: str) -> str:
-    return orjson.dumps(
-        {"id": str(user_id), "user_info": {"id": user_id, "name": name, "role": role}}
-    ).decode()
-
-
-def presence_data(user_id: int, name: str, role: str) -> str:
-    return orjson.dumps(
-        {"user_id": str(user_id), "user_info": {"id": user_id, "name": name, "role": role}}
-    ).decode()
+def user_authentication(
+    settings: GatewaySettings, user: UserPublic, socket_id: str
+) -> dict[str, str]:
+    """`{"auth", "user_data"}` for `pusher:signin`."""
+    data = _member(user, "id")
+    key, secret = settings.pusher_app_key, settings.pusher_app_secret.get_secret_value()
+    return {"auth": sign_user(key, secret, socket_id, data), "user_data": data}

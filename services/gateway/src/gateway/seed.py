@@ -1,4 +1,4 @@
-"""Demo users for the dev profile (design.md): admin, parent (with a child), trainer."""
+"""Demo users for the dev profile (docs/rest.md): admin, parent (with a child), trainer."""
 
 import logging
 from datetime import date
@@ -8,7 +8,7 @@ from nats.aio.client import Client
 from contracts.bookings import CreateChild
 from contracts.envelope import Actor, Role
 from contracts.errors import ServiceError
-from gateway import users as accounts
+from gateway import users
 from gateway.state import GatewayState
 from messaging.requests import request
 
@@ -25,10 +25,10 @@ async def seed_demo_users(state: GatewayState) -> None:
     """Create the demo users once; the parent's first child is asked of the bookings service."""
     password = state.settings.dev_password.get_secret_value()
     for email, name, role in DEMO_USERS:
-        if await accounts.find_by_email(state.uow, email) is not None:
+        if await users.is_registered(state.new_uow(), email):
             continue
-        user = await accounts.create(state.uow, email, name, role, password)
-        if role is Role.parent and user.id is not None:
+        user = await users.create(state.new_uow(), email, name, role, password)
+        if role is Role.parent:
             await _first_child(state.nc, Actor(user_id=user.id, role=role, name=name))
 
 

@@ -15,7 +15,7 @@ class GatewaySettings(DatabaseServiceSettings):
     jwt_secret: SecretStr = SecretStr("dev-only-change-me-in-production-0123456789")
     token_ttl_seconds: int = 3600
     request_timeout_seconds: float = 3.0
-    # Browser origins of the frontend (the seed's Next.js runs on 4300, `npm run dev` on 3000).
+    # Browser origins of the frontend (docs/rest.md: its Next.js on 4300, `npm run dev` on 3000).
     cors_origins: list[str] = [
         "http://localhost:3000",
         "http://127.0.0.1:3000",
@@ -23,7 +23,7 @@ class GatewaySettings(DatabaseServiceSettings):
         "http://127.0.0.1:4300",
     ]
 
-    # The Pusher app whose channels this gateway authorises (design.md: dev credentials).
+    # The Pusher app whose channels this gateway authorises (docs/rest.md: dev credentials).
     pusher_app_id: str = "cams"
     pusher_app_key: str = "local-dev-key"
     pusher_app_secret: SecretStr = SecretStr("local-dev-secret")

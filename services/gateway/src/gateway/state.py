@@ -1,5 +1,6 @@
 """What the routes share, built once in the composition root and kept on the app."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from nats.aio.client import Client
@@ -12,4 +13,4 @@ from gateway.unit_of_work import UnitOfWork
 class GatewayState:
     settings: GatewaySettings
     nc: Client
-    uow: UnitOfWork
+    new_uow: Callable[[], UnitOfWork]  # a fresh unit of work per use: one transaction each

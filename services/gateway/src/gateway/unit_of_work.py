@@ -1,30 +1,27 @@
-"""One transaction for a command: domain rows and staged outbox events commit together."""
+"""The gateway unit of work: its users repository, and one transaction whose commit puts every
+event the accounts recorded into the outbox (`database.unit_of_work`)."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from typing import Protocol, Self
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from database.unit_of_work import SqlUnitOfWork
+from gateway.adapters.repositories import SqlUserRepository, UserRepository
 
-class UnitOfWork:
-    def __init__(
-        self, engine: AsyncEngine, after_commit: Callable[[], None] = lambda: None
-    ) -> None:
-        self.engine = engine
-        self._after_commit = after_commit
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """Commit on leaving the block, roll back on an exception; then wake the outbox relay."""
-        async with (
-            AsyncSession(self.engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            yield session
-        self._after_commit()
+class UnitOfWork(Protocol):
+    @property
+    def users(self) -> UserRepository: ...
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncSession]:
-        async with AsyncSession(self.engine, expire_on_commit=False) as session:
-            yield session
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class SqlGatewayUnitOfWork(SqlUnitOfWork):
+    users: SqlUserRepository
+
+    def open_repositories(self, session: AsyncSession) -> None:
+        self.users = SqlUserRepository(session, self.seen)

@@ -1,49 +1,64 @@
-"""User accounts: lookup, creation (with its UserCreated event), listing."""
+"""User accounts: signing in, looking up, creating (its `UserCreated` commits with the row) and
+listing. Each takes a fresh unit of work and answers the public view, read inside it."""
 
-from fastapi import HTTPException, status
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
 
 from contracts.envelope import Actor, Role
-from contracts.identity import UserCreated
-from database.outbox import stage
+from contracts.errors import ErrorCode, ServiceError
 from gateway.models import User
-from gateway.security import hash_password
+from gateway.schemas import UserPublic
+from gateway.security import hash_password, verify_password
 from gateway.unit_of_work import UnitOfWork
 
-__all__ = ["User", "create", "find_by_email", "newest_first"]
+
+class EmailTaken(ServiceError):
+    """Two accounts never share an email."""
+
+    def __init__(self) -> None:
+        super().__init__(ErrorCode.conflict, "that email is already registered")
 
 
-async def find_by_email(uow: UnitOfWork, email: str) -> User | None:
-    async with uow.reading() as session:
-        return (await session.exec(select(User).where(User.email == email.lower()))).first()
+def public(user: User) -> UserPublic:
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+async def find(uow: UnitOfWork, user_id: int) -> UserPublic | None:
+    async with uow:
+        user = await uow.users.get(user_id)
+        return None if user is None else public(user)
+
+
+async def is_registered(uow: UnitOfWork, email: str) -> bool:
+    async with uow:
+        return await uow.users.by_email(email) is not None
+
+
+async def sign_in(uow: UnitOfWork, email: str, password: str) -> UserPublic | None:
+    """The account these credentials open, or None; an unknown email costs the same time."""
+    async with uow:
+        user = await uow.users.by_email(email)
+        account, password_hash = (public(user), user.password_hash) if user else (None, None)
+    return account if await verify_password(password, password_hash) else None
 
 
 async def create(
     uow: UnitOfWork, email: str, name: str, role: Role, password: str, actor: Actor | None = None
-) -> User:
-    """Create a user; 409 if the email is taken. A trainer's profile follows from the event."""
-    user = User(
-        email=email.lower(), name=name, role=role, password_hash=await hash_password(password)
-    )
+) -> UserPublic:
+    """Raises EmailTaken if another account has this email."""
+    user = User.register(email, name, role, await hash_password(password), actor)
     try:
-        async with uow.transaction() as session:
-            session.add(user)
-            await session.flush()
-            assert user.id is not None
-            stage(
-                session,
-                UserCreated(user_id=user.id, email=user.email, name=name, role=role, actor=actor),
-            )
+        async with uow:
+            uow.users.add(user)
+            await uow.commit()
+            return public(user)
     except IntegrityError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, "that email is already registered") from exc
-    return user
+        raise EmailTaken from exc
 
 
-async def newest_first(uow: UnitOfWork, below: int | None, limit: int) -> tuple[list[User], bool]:
-    query = select(User).order_by(col(User.id).desc()).limit(limit + 1)
-    if below is not None:
-        query = query.where(col(User.id) < below)
-    async with uow.reading() as session:
-        rows = list((await session.exec(query)).all())
-    return rows[:limit], len(rows) > limit
+async def newest_first(
+    uow: UnitOfWork, cursor: str | None, limit: int
+) -> tuple[list[UserPublic], str | None]:
+    """Raises `database.paging.InvalidCursor` for a cursor the gateway did not hand out."""
+    async with uow:
+        rows, next_cursor = await uow.users.newest_first(cursor, limit)
+        return [public(user) for user in rows], next_cursor

@@ -2,8 +2,9 @@
 
 from typing import Any, TypeVar
 
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
+
+from gateway.routes.errors import field_errors
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -12,8 +13,4 @@ def build(contract: type[M], location: str = "body", **fields: Any) -> M:
     try:
         return contract(**fields)
     except ValidationError as exc:
-        errors = [
-            {**err, "loc": (location, *err["loc"])}
-            for err in exc.errors(include_url=False, include_context=False)
-        ]
-        raise RequestValidationError(errors) from exc
+        raise field_errors(location, exc.errors(include_url=False, include_context=False)) from exc

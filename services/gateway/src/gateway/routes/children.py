@@ -3,13 +3,14 @@
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel
 
 from contracts import bookings as c
 from contracts.envelope import Deleted, Role
-from gateway.deps import CurrentUser, ServicesDep, actor_of
 from gateway.routes.building import build
+from gateway.routes.deps import CurrentUser, ServicesDep, actor_of
+from gateway.routes.errors import field_error
 
 router = APIRouter(prefix="/children", tags=["children"])
 
@@ -33,16 +34,7 @@ class ChecklistBody(BaseModel):
 async def create_child(body: ChildCreateBody, user: CurrentUser, services: ServicesDep) -> Any:
     parent_id = body.parent_id if user.role is Role.admin else user.id
     if parent_id is None:
-        raise HTTPException(
-            422,
-            [
-                {
-                    "loc": ["body", "parent_id"],
-                    "msg": "an admin must name the parent",
-                    "type": "missing",
-                }
-            ],
-        )
+        raise field_error("body", "parent_id", "an admin must name the parent", "missing")
     return await services.ask(
         build(
             c.CreateChild,

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from contracts.live import ContextVersions, GetContextVersions
-from gateway.deps import CurrentUser, ServicesDep, actor_of
+from contracts.live import GetContextVersions
+from gateway.routes.deps import CurrentUser, ServicesDep, actor_of
 
 router = APIRouter(prefix="/live-refresh", tags=["live refresh"])
 
@@ -11,5 +11,4 @@ router = APIRouter(prefix="/live-refresh", tags=["live refresh"])
 @router.get("/versions", response_model=dict[str, int])
 async def context_versions(user: CurrentUser, services: ServicesDep) -> dict[str, int]:
     answer = await services.ask(GetContextVersions(actor=actor_of(user)))
-    assert isinstance(answer, ContextVersions)
     return answer.versions

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Response, status
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from gateway.deps import StateDep
+from gateway.routes.deps import StateDep
 
 router = APIRouter(tags=["ops"])
 

@@ -1,12 +1,13 @@
 """/users: admins create and list accounts of every role."""
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from database.paging import decode_cursor, encode_cursor
-from gateway import users as accounts
-from gateway.deps import AdminUser, StateDep, actor_of
+from database.paging import InvalidCursor
+from gateway import users
 from gateway.routes.building import build
+from gateway.routes.deps import AdminUser, StateDep, actor_of
+from gateway.routes.errors import field_error
 from gateway.schemas import UserCreateBody, UserPage, UserPublic
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -19,10 +20,9 @@ class _ListQuery(BaseModel):
 
 @router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
 async def create_user(body: UserCreateBody, admin: AdminUser, state: StateDep) -> UserPublic:
-    user = await accounts.create(
-        state.uow, body.email, body.name, body.role, body.password, actor=actor_of(admin)
+    return await users.create(
+        state.new_uow(), body.email, body.name, body.role, body.password, actor=actor_of(admin)
     )
-    return UserPublic.model_validate(user, from_attributes=True)
 
 
 @router.get("", response_model=UserPage)
@@ -31,14 +31,7 @@ async def list_users(
 ) -> UserPage:
     page = build(_ListQuery, "query", cursor=cursor, limit=limit)
     try:
-        below = decode_cursor(page.cursor)
-    except ValueError as exc:
-        raise HTTPException(
-            422, [{"loc": ["query", "cursor"], "msg": str(exc), "type": "value_error"}]
-        ) from exc
-    rows, more = await accounts.newest_first(state.uow, below, page.limit)
-    next_cursor = encode_cursor(rows[-1].id) if more and rows and rows[-1].id else None
-    return UserPage(
-        items=[UserPublic.model_validate(u, from_attributes=True) for u in rows],
-        next_cursor=next_cursor,
-    )
+        items, next_cursor = await users.newest_first(state.new_uow(), page.cursor, page.limit)
+    except InvalidCursor as exc:
+        raise field_error("query", "cursor", str(exc)) from exc
+    return UserPage(items=items, next_cursor=next_cursor)

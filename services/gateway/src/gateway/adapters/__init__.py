@@ -1,0 +1,1 @@
+"""Where the gateway meets its database: the repository of user accounts."""

@@ -66,7 +66,8 @@ async def echo_for(
 ) -> EchoClient:
     """An Echo client connected to the realtime edge, authorising through the gateway.
 
-    `broadcaster="reverb"` configures Echo exactly as a Reverb frontend does (the seed's).
+    `broadcaster="reverb"` configures Echo exactly as the replaced Reverb frontend does
+    (docs/triggers.md).
     """
     client = await EchoClient.start(name)
     auth = GatewayAuth(f"{stack.api}/broadcasting/auth", f"{stack.api}/broadcasting/user-auth")

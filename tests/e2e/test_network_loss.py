@@ -1,4 +1,4 @@
-"""design.md: "client loses network — pusher-js reconnects; the client learns which contexts
+"""docs/faults.md: "client loses network — pusher-js reconnects; the client learns which contexts
 changed while it was away". The client reaches the edge through a proxy that plays the outage."""
 
 import httpx

@@ -9,9 +9,10 @@ from sqlalchemy.engine import Connection
 
 from database.engine import make_engine
 from database.migrations import metadata_of
-from runtime.service import definition, migrate
+from runtime.service import definition, migrate, service_names
 
-SERVICES = ("gateway", "bookings", "trainers", "notifications")
+# Every installed service that owns a database, found by its entry point.
+SERVICES = [name for name in service_names() if definition(name).database is not None]
 
 
 @pytest.mark.parametrize("service", SERVICES)

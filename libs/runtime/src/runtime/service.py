@@ -36,6 +36,11 @@ class ServiceDefinition(Generic[S]):
     database: Schema | None = None
 
 
+def service_names() -> list[str]:
+    """Every service installed in this environment, by name."""
+    return sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+
+
 def definition(name: str) -> ServiceDefinition[Any]:
     """The service registered under `name`; LookupError naming the known ones otherwise."""
     found = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}

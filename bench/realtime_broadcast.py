@@ -37,7 +37,7 @@ def rss_bytes() -> int:
 
 async def serve(kind: str) -> None:
     """Print `port frame_len rss`; then on stdin `mem` -> rss, `broadcast K` -> `done`."""
-    from realtime.pusher import App, AppRegistry, Hub, ServerConfig, start_server
+    from realtime.pusher import App, AppRegistry, Hub, Publication, ServerConfig, start_server
     from realtime.pusher.wire import event_frame
 
     frame = event_frame("Bench", DATA, CHANNEL)
@@ -48,7 +48,7 @@ async def serve(kind: str) -> None:
         port = server.port
 
         def broadcast() -> None:
-            hub.deliver_local("1", CHANNEL, "Bench", DATA)
+            hub.deliver_local(Publication("1", CHANNEL, "Bench", DATA))
     else:
         import websockets
         from websockets.asyncio.server import ServerConnection, serve

@@ -1,5 +1,6 @@
-"""Every trigger point of design.md, from its domain event on JetStream to the frames the router
-sends — on the right channels and on no other — and the context versions it leaves behind."""
+"""Every trigger point of docs/triggers.md, from its domain event on JetStream to the frames the
+router sends — on the right channels and on no other — and the context versions it leaves
+behind."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -26,7 +27,7 @@ from contracts.live import (
 from messaging.codec import decode, encode
 from messaging.requests import request
 from realtime.bootstrap import start
-from realtime.routing import ROUTES
+from realtime.live_refresh.triggers import TRIGGERS
 from realtime.settings import RealtimeSettings
 from testkit.contracts import assert_valid
 from testkit.nats_server import NatsServer
@@ -55,7 +56,7 @@ PARENT_TRAINER_ADMINS = {
 TRAINER_ADMINS = {f"private-live-refresh.{TRAINER}", ADMIN_CHANNEL}
 PARENT_ADMINS = {f"private-live-refresh.{PARENT}", ADMIN_CHANNEL}
 
-# (event, contexts, channels): one row per trigger point of design.md.
+# (event, contexts, channels): one row per trigger point of docs/triggers.md.
 TRIGGER_POINTS: list[tuple[Event, list[str], set[str]]] = [
     (
         n.NotificationCreated(notification_id=1, recipient_id=PARENT, category="c", title="t"),
@@ -106,8 +107,8 @@ TRIGGER_POINTS: list[tuple[Event, list[str], set[str]]] = [
 
 def test_the_table_covers_every_trigger_point_and_payments_go_via_notifications() -> None:
     covered = {type(event) for event, _, _ in TRIGGER_POINTS}
-    assert set(ROUTES) - covered == {b.PaymentProcessed}
-    assert ROUTES[b.PaymentProcessed].contexts == ()
+    assert set(TRIGGERS) - covered == {b.PaymentProcessed}
+    assert TRIGGERS[b.PaymentProcessed].contexts == ()
 
 
 @pytest.fixture

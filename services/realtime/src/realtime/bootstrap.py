@@ -1,21 +1,19 @@
 """Composition root of the realtime service: the Pusher edge, NATS fan-out, the router,
 lifecycle facts and their webhooks."""
 
-from contracts.catalogue import stream_of
-from contracts.envelope import Event
-from contracts.live import GetContextVersions, LiveRefreshRequested
+from contracts.live import GetContextVersions
 from messaging.consumer import DurableConsumer
 from messaging.service import serve
 from realtime.fanout import NatsFanout
 from realtime.lifecycle import LifecyclePublisher, Listeners
+from realtime.live_refresh.router import LiveRefreshRouter
+from realtime.live_refresh.triggers import routed_streams, routed_subjects
+from realtime.live_refresh.versions import ContextVersionStore
 from realtime.pusher.apps import AppRegistry
 from realtime.pusher.config import ServerConfig
 from realtime.pusher.hub import Hub
 from realtime.pusher.server import start_server
-from realtime.router import LiveRefreshRouter
-from realtime.routing import ROUTES
 from realtime.settings import RealtimeSettings
-from realtime.versions import ContextVersionStore
 from realtime.webhooks import start_webhooks
 from runtime.process import Running
 from runtime.service import ServiceDefinition
@@ -61,9 +59,8 @@ async def start(settings: RealtimeSettings) -> Running:
     )
 
     router = LiveRefreshRouter(nc, versions, settings.live_app_id)
-    routed: list[type[Event]] = [*ROUTES, LiveRefreshRequested]
-    for stream in sorted({stream_of(event.subject) for event in routed}, key=lambda s: s.name):
-        subjects = [event.subject for event in routed if stream_of(event.subject) == stream]
+    for stream in routed_streams():
+        subjects = routed_subjects(stream)
         consumer = DurableConsumer(js, stream, "realtime_router", router.handle, subjects=subjects)
         running.spawn(consumer.run(), f"router:{stream.name}")
 

@@ -14,6 +14,7 @@ from contracts.live import ChannelFrame, deliver_subject
 from messaging import tracing
 from messaging.codec import decode, encode
 from realtime.pusher.hub import Hub
+from realtime.pusher.publication import Publication
 from realtime.pusher.seams import NullListener
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,8 @@ ChannelKey = tuple[str, str]
 
 class NatsFanout(NullListener):
     """The hub's publisher (to NATS) and the occupancy half of its listener.
+
+    A `Publication` crosses NATS as a `ChannelFrame`: the same fields, converted here only.
 
     Occupancy changes are queued and applied by one worker in order, so a channel vacated and
     occupied again in quick succession always ends with exactly one subscription; the hub
@@ -37,25 +40,17 @@ class NatsFanout(NullListener):
         )
         self.hub: Hub | None = None
 
-    async def publish(
-        self,
-        app_id: str,
-        channel: str,
-        event: str,
-        data: str,
-        except_socket_id: str | None,
-        user_id: str | None = None,
-    ) -> None:
+    async def publish(self, publication: Publication) -> None:
         frame = ChannelFrame(
-            app_id=app_id,
-            channel=channel,
-            event=event,
-            data=data,
-            except_socket_id=except_socket_id,
-            user_id=user_id,
+            app_id=publication.app_id,
+            channel=publication.channel,
+            event=publication.event,
+            data=publication.data,
+            except_socket_id=publication.except_socket_id,
+            user_id=publication.user_id,
         )
         await self._nc.publish(
-            deliver_subject(app_id, channel), encode(frame), headers=tracing.inject()
+            deliver_subject(frame.app_id, frame.channel), encode(frame), headers=tracing.inject()
         )
 
     async def _on_frame(self, msg: Msg) -> None:
@@ -66,12 +61,14 @@ class NatsFanout(NullListener):
             span.set_attribute("pusher.channel", frame.channel)
             span.set_attribute("pusher.event", frame.event)
             self.hub.deliver_local(
-                frame.app_id,
-                frame.channel,
-                frame.event,
-                frame.data,
-                frame.except_socket_id,
-                frame.user_id,
+                Publication(
+                    frame.app_id,
+                    frame.channel,
+                    frame.event,
+                    frame.data,
+                    frame.except_socket_id,
+                    frame.user_id,
+                )
             )
 
     def channel_occupied(self, app_id: str, channel: str) -> asyncio.Future[None]:

@@ -48,7 +48,7 @@ class RealtimeSettings(ServiceSettings):
 
     host: str = "127.0.0.1"
     port: int = 8080
-    # JSON list in REALTIME_APPS; the default is design.md's dev app.
+    # JSON list in REALTIME_APPS; the default is the dev app of README.md.
     apps: list[AppSettings] = [
         AppSettings(id="cams", key="local-dev-key", secret=SecretStr("local-dev-secret"))
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from realtime.pusher import App, Hub, RunningServer
+from realtime.pusher import App, Hub, Publication, RunningServer
 from testkit.echo import EchoClient, matching
 from testkit.pusher_auth import AuthEndpoint
 
@@ -37,7 +37,7 @@ async def test_whisper_reaches_others_but_not_the_sender(
 
     heard = await bob.wait_for(matching(type="whisper"))
     assert heard["data"] == {"typing": True}
-    await hub.publish(app.id, "private-chat.1", "Marker", "{}")
+    await hub.publish(Publication(app.id, "private-chat.1", "Marker", "{}"))
     await alice.wait_for(matching(type="event", event="Marker"))
     assert alice.seen(matching(type="whisper")) == []
 
@@ -50,9 +50,9 @@ async def test_presence_whisper_carries_the_senders_user_id(
     frames: list[tuple[str, str | None]] = []
     original = hub.deliver_local
 
-    def spy(*args: object) -> int:
-        frames.append((str(args[2]), args[5] if len(args) > 5 else None))  # type: ignore[arg-type]
-        return original(*args)  # type: ignore[arg-type]
+    def spy(publication: Publication) -> int:
+        frames.append((publication.event, publication.user_id))
+        return original(publication)
 
     hub.deliver_local = spy  # type: ignore[method-assign]
 
@@ -73,7 +73,7 @@ async def test_more_than_ten_client_events_a_second_get_4301_and_the_connection_
 
     error = await alice.wait_for(matching(type="message", event="pusher:error"))
     assert error["data"]["code"] == 4301
-    await hub.publish(app.id, "private-chat.2", "Marker", "{}")
+    await hub.publish(Publication(app.id, "private-chat.2", "Marker", "{}"))
     await alice.wait_for(matching(type="event", event="Marker"))
     assert alice.seen(matching(type="state", current="disconnected")) == []
     await bob.wait_for(matching(type="event", event="Marker"))

@@ -7,7 +7,7 @@ import base64
 
 import pusher
 
-from realtime.pusher import App, Hub, RunningServer
+from realtime.pusher import App, Hub, Publication, RunningServer
 from testkit.echo import matching
 from testkit.pusher_auth import AuthEndpoint
 
@@ -24,9 +24,9 @@ async def test_event_encrypted_by_the_official_sdk_is_decrypted_by_pusher_js(
     relayed: list[str] = []
     original = hub.deliver_local
 
-    def spy(app_id: str, channel: str, event: str, data: str, *rest: object) -> int:
-        relayed.append(data)
-        return original(app_id, channel, event, data, *rest)  # type: ignore[arg-type]
+    def spy(publication: Publication) -> int:
+        relayed.append(publication.data)
+        return original(publication)
 
     hub.deliver_local = spy  # type: ignore[method-assign]
     sdk = pusher.Pusher(

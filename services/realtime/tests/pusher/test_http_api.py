@@ -9,7 +9,7 @@ import httpx
 import pusher
 import pytest
 
-from realtime.pusher import App, Hub, RunningServer
+from realtime.pusher import App, Hub, Publication, RunningServer
 from testkit.echo import EchoClient, matching
 from testkit.pusher_auth import AuthEndpoint
 from testkit.server_sdk import npm_sdk as sdk_call
@@ -184,7 +184,7 @@ async def test_one_app_never_sees_another_apps_traffic(
     await asyncio.to_thread(python_sdk(other_app, server).trigger, "news", "OrderShipped", {})
     mine = await asyncio.to_thread(python_sdk(app, server).channels_info)
     theirs = await asyncio.to_thread(python_sdk(other_app, server).channels_info)
-    await hub.publish(app.id, "news", "OrderShipped", '"mine"')
+    await hub.publish(Publication(app.id, "news", "OrderShipped", '"mine"'))
 
     assert (await alice.wait_for(matching(type="event")))["data"] == "mine"
     assert mine == {"channels": {"news": {}}} and theirs == {"channels": {}}

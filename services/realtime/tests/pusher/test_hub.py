@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import astuple
 
 import orjson
 
-from realtime.pusher import App, AppRegistry, Hub
+from realtime.pusher import App, AppRegistry, Hub, Publication
 from realtime.pusher.config import ServerConfig
 from realtime.pusher.connection import PusherConnection
 
@@ -58,8 +59,8 @@ class RecordingPublisher:
     def __init__(self) -> None:
         self.published: list[tuple[object, ...]] = []
 
-    async def publish(self, *args: object) -> None:
-        self.published.append(args)
+    async def publish(self, publication: Publication) -> None:
+        self.published.append(astuple(publication))
 
 
 def test_deliver_local_writes_the_same_frame_object_to_all_but_the_excluded() -> None:
@@ -68,7 +69,7 @@ def test_deliver_local_writes_the_same_frame_object_to_all_but_the_excluded() ->
     for socket in (a, b, c):
         hub.subscribe("1", "news", socket)
 
-    sent = hub.deliver_local("1", "news", "Flash", '{"n":1}', except_socket_id="1.2")
+    sent = hub.deliver_local(Publication("1", "news", "Flash", '{"n":1}', except_socket_id="1.2"))
 
     assert sent == 2 and b.frames == []
     assert a.frames[0] is c.frames[0]
@@ -84,7 +85,7 @@ def test_apps_are_isolated() -> None:
     socket = FakeSocket("1.1")
     hub.subscribe("1", "news", socket)
 
-    assert hub.deliver_local("2", "news", "Flash", "{}") == 0
+    assert hub.deliver_local(Publication("2", "news", "Flash", "{}")) == 0
     assert socket.frames == []
 
 
@@ -121,7 +122,7 @@ async def test_publish_goes_through_the_injected_publisher() -> None:
     publisher = RecordingPublisher()
     hub = Hub(AppRegistry([APP]), publisher=publisher)
 
-    await hub.publish("1", "news", "Flash", "{}", "1.1")
+    await hub.publish(Publication("1", "news", "Flash", "{}", "1.1"))
 
     assert publisher.published == [("1", "news", "Flash", "{}", "1.1", None)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import websockets
 
-from realtime.pusher import App, Hub, RunningServer, ServerConfig, sign_channel
+from realtime.pusher import App, Hub, Publication, RunningServer, ServerConfig, sign_channel
 from realtime.pusher.wire import json_string
 from testkit.echo import matching
 from testkit.pusher_auth import AuthEndpoint
@@ -45,7 +45,7 @@ async def test_second_tab_adds_no_member_and_closing_one_of_two_tabs_removes_non
 
     await eventually(tab2_gone)
     # Frames to bob keep their order: had a member_removed been sent, it would come first.
-    hub.deliver_local(app.id, CHANNEL, "Marker", "{}", None)
+    hub.deliver_local(Publication(app.id, CHANNEL, "Marker", "{}"))
     await bob.wait_for(matching(type="event", event="Marker"))
     assert bob.seen(matching(type="leaving")) == []
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from realtime.pusher import App, Hub, RunningServer
+from realtime.pusher import App, Hub, Publication, RunningServer
 from testkit.echo import matching
 from testkit.pusher_auth import AuthEndpoint
 
@@ -18,11 +18,12 @@ async def test_echo_private_channel_receives_a_delivered_event(
     await alice.wait_for(matching(type="subscribed", channel="private-live-refresh.7"))
 
     sent = hub.deliver_local(
-        app.id,
-        "private-live-refresh.7",
-        "LiveRefreshContextsUpdated",
-        '{"contexts":["notifications","bookings"]}',
-        None,
+        Publication(
+            app.id,
+            "private-live-refresh.7",
+            "LiveRefreshContextsUpdated",
+            '{"contexts":["notifications","bookings"]}',
+        )
     )
 
     assert sent == 1
@@ -42,7 +43,7 @@ async def test_auth_endpoint_refusal_fires_echo_error_and_nothing_arrives(
 
     assert refused["channel"] == "private-user.7"
     assert refused["error"]["status"] == 403
-    assert hub.deliver_local(app.id, "private-user.7", "Secret", "{}", None) == 0
+    assert hub.deliver_local(Publication(app.id, "private-user.7", "Secret", "{}")) == 0
 
 
 async def test_forged_signature_is_refused_by_the_server_with_subscription_error(
@@ -58,5 +59,5 @@ async def test_forged_signature_is_refused_by_the_server_with_subscription_error
 
     assert refused["channel"] == "private-orders"
     assert refused["error"] == {"type": "AuthError", "error": "Invalid signature", "status": 401}
-    assert hub.deliver_local(app.id, "private-orders", "Secret", "{}", None) == 0
+    assert hub.deliver_local(Publication(app.id, "private-orders", "Secret", "{}")) == 0
     assert mallory.seen(matching(type="state", current="disconnected")) == []

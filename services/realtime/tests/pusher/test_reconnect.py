@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from realtime.pusher import App, Hub, RunningServer, start_server
+from realtime.pusher import App, Hub, Publication, RunningServer, start_server
 from testkit.echo import matching
 from testkit.pusher_auth import AuthEndpoint
 from testkit.waiting import eventually
@@ -29,10 +29,12 @@ async def test_pusher_js_reconnects_and_resubscribes_after_a_restart(
 
         await eventually(resubscribed)
         hub.deliver_local(
-            app.id,
-            "private-live-refresh.7",
-            "LiveRefreshContextsUpdated",
-            '{"contexts":["bookings"]}',
+            Publication(
+                app.id,
+                "private-live-refresh.7",
+                "LiveRefreshContextsUpdated",
+                '{"contexts":["bookings"]}',
+            )
         )
         event = await alice.wait_for(matching(type="event"))
     finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from realtime.pusher import App, Hub, RunningServer
+from realtime.pusher import App, Hub, Publication, RunningServer
 from testkit.echo import EchoClient, matching
 from testkit.pusher_auth import AuthEndpoint
 
@@ -33,8 +33,8 @@ async def test_event_to_a_user_reaches_every_connection_of_that_user_only(
     phone = await _signed_in(echo_client, server, app, auth, "alice")
     bob = await _signed_in(echo_client, server, app, auth, "bob")
 
-    await hub.publish(app.id, "#server-to-user-alice", "Ping", '{"n":1}')
-    await hub.publish(app.id, "#server-to-user-bob", "Ping", '{"n":2}')
+    await hub.publish(Publication(app.id, "#server-to-user-alice", "Ping", '{"n":1}'))
+    await hub.publish(Publication(app.id, "#server-to-user-bob", "Ping", '{"n":2}'))
 
     for device in (laptop, phone):
         got = await device.wait_for(matching(type="user_event", event="Ping"))

@@ -3,6 +3,7 @@
 from realtime.pusher.apps import App, AppRegistry
 from realtime.pusher.config import ServerConfig
 from realtime.pusher.hub import Hub, LocalPublisher
+from realtime.pusher.publication import Publication
 from realtime.pusher.seams import HubListener, NullListener, Publisher
 from realtime.pusher.server import RunningServer, start_server
 from realtime.pusher.signing import shared_secret, sign_channel, sign_user
@@ -14,6 +15,7 @@ __all__ = [
     "HubListener",
     "LocalPublisher",
     "NullListener",
+    "Publication",
     "Publisher",
     "RunningServer",
     "ServerConfig",

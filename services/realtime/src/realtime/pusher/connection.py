@@ -24,6 +24,7 @@ from realtime.pusher.channels import (
 )
 from realtime.pusher.config import ServerConfig
 from realtime.pusher.hub import Hub
+from realtime.pusher.publication import Publication
 
 log = logging.getLogger("realtime.pusher.connection")
 
@@ -256,7 +257,9 @@ class PusherConnection:
             state = self.hub.channel(self.app.id, channel)
             user_id = state.user_of_socket.get(self.socket_id) if state else None
         self.hub.notify(
-            self.hub.publish(self.app.id, channel, event, payload, self.socket_id, user_id)
+            self.hub.publish(
+                Publication(self.app.id, channel, event, payload, self.socket_id, user_id)
+            )
         )
         self.hub.notify(
             self.hub.listener.client_event(

@@ -21,6 +21,7 @@ from realtime.pusher.channels import ChannelKind, is_valid_name, kind_of
 from realtime.pusher.config import ServerConfig
 from realtime.pusher.connection import UNAUTHORIZED
 from realtime.pusher.hub import Hub
+from realtime.pusher.publication import Publication
 
 Readiness = Callable[[], bool | Awaitable[bool]]
 SOCKET_ID = re.compile(r"^\d+\.\d+$")
@@ -163,7 +164,7 @@ class HttpApi:
             raise ApiError(400, "at most 100 channels per event")
         name, data, socket_id = self._event(body, channels)
         for channel in channels:
-            await self.hub.publish(app.id, channel, name, data, socket_id)
+            await self.hub.publish(Publication(app.id, channel, name, data, socket_id))
         return json_response(200, {})
 
     async def _batch(self, app: App, body: dict[str, Any]) -> HttpResponse:
@@ -174,7 +175,7 @@ class HttpApi:
             raise ApiError(400, "at most 10 events per batch")
         events = [(e.get("channel"), *self._event(e, [e.get("channel")])) for e in batch]
         for channel, name, data, socket_id in events:
-            await self.hub.publish(app.id, channel, name, data, socket_id)
+            await self.hub.publish(Publication(app.id, channel, name, data, socket_id))
         return json_response(200, {"batch": [{} for _ in events]})
 
     # -- queries --------------------------------------------------------------------------

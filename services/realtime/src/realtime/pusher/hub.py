@@ -18,6 +18,7 @@ from realtime.pusher import wire
 from realtime.pusher.apps import AppRegistry
 from realtime.pusher.channels import kind_of
 from realtime.pusher.metrics import Metrics
+from realtime.pusher.publication import Publication
 from realtime.pusher.seams import HubListener, NullListener, Publisher
 
 log = logging.getLogger("realtime.pusher.hub")
@@ -58,16 +59,8 @@ class LocalPublisher:
     def __init__(self, hub: Hub) -> None:
         self._hub = hub
 
-    async def publish(
-        self,
-        app_id: str,
-        channel: str,
-        event: str,
-        data: str,
-        except_socket_id: str | None,
-        user_id: str | None = None,
-    ) -> None:
-        self._hub.deliver_local(app_id, channel, event, data, except_socket_id, user_id)
+    async def publish(self, publication: Publication) -> None:
+        self._hub.deliver_local(publication)
 
 
 class Hub:
@@ -89,38 +82,25 @@ class Hub:
 
     # -- delivery -------------------------------------------------------------------------
 
-    def deliver_local(
-        self,
-        app_id: str,
-        channel: str,
-        event: str,
-        data: str,
-        except_socket_id: str | None = None,
-        user_id: str | None = None,
-    ) -> int:
-        """Send an event to this node's subscribers of `channel`; returns how many got it."""
-        state = self._channels.get(app_id, {}).get(channel)
+    def deliver_local(self, publication: Publication) -> int:
+        """Send an event to this node's subscribers of its channel; returns how many got it."""
+        state = self._channels.get(publication.app_id, {}).get(publication.channel)
         if state is None:
             return 0
-        frame = wire.event_frame(event, data, channel, user_id)
+        frame = wire.event_frame(
+            publication.event, publication.data, publication.channel, publication.user_id
+        )
+        skip = publication.except_socket_id
         sent = 0
         for socket_id, subscriber in state.subscribers.items():
-            if socket_id != except_socket_id:
+            if socket_id != skip:
                 subscriber.send_frame(frame)
                 sent += 1
         self.metrics.frames_out.inc(sent)
         return sent
 
-    async def publish(
-        self,
-        app_id: str,
-        channel: str,
-        event: str,
-        data: str,
-        except_socket_id: str | None = None,
-        user_id: str | None = None,
-    ) -> None:
-        await self.publisher.publish(app_id, channel, event, data, except_socket_id, user_id)
+    async def publish(self, publication: Publication) -> None:
+        await self.publisher.publish(publication)
 
     def _broadcast_internal(
         self, state: Channel, channel: str, event: str, data: dict[str, Any], skip: str | None

@@ -1,8 +1,8 @@
 """The two seams the service wires in: where events are published, and who hears of changes.
 
-`Publisher` carries an event to every node that may have subscribers; the default delivers on
-this node only. A multi-node publisher (NATS) publishes, and on receipt calls
-`Hub.deliver_local` with the same arguments.
+`Publisher` carries a `Publication` to every node that may have subscribers; the default
+delivers on this node only. A multi-node publisher (NATS) publishes, and on receipt calls
+`Hub.deliver_local` with an equal `Publication`.
 
 `HubListener` is told of channel occupancy, presence membership and client events, e.g. to
 open an interest subscription or send a webhook. Methods may be sync or async; async ones run
@@ -14,21 +14,12 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Protocol
 
+from realtime.pusher.publication import Publication
+
 
 class Publisher(Protocol):
-    async def publish(
-        self,
-        app_id: str,
-        channel: str,
-        event: str,
-        data: str,
-        except_socket_id: str | None,
-        user_id: str | None = None,
-    ) -> None:
-        """Deliver `event` to all subscribers of `channel`, except `except_socket_id`.
-
-        `user_id` is set on client events of presence channels and travels in the frame.
-        """
+    async def publish(self, publication: Publication) -> None:
+        """Deliver the event to all subscribers of its channel, except `except_socket_id`."""
 
 
 class HubListener(Protocol):

@@ -15,8 +15,8 @@ from contracts.live import (
 )
 from messaging import tracing
 from messaging.codec import encode
-from realtime.routing import resolve
-from realtime.versions import ADMIN_KEY, ContextVersionStore, user_key
+from realtime.live_refresh.triggers import resolve
+from realtime.live_refresh.versions import ADMIN_KEY, ContextVersionStore, user_key
 
 RECENT_EVENTS = 10_000
 

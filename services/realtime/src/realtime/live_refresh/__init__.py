@@ -1,0 +1,1 @@
+"""Live refresh: domain events in; `LiveRefreshContextsUpdated` frames and context versions out."""

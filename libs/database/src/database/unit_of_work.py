@@ -65,9 +65,6 @@ class SqlUnitOfWork:
         await self.session.commit()
         self._after_commit()
 
-    async def rollback(self) -> None:
-        await self.session.rollback()
-
 
 class SqlRepository(Generic[A]):
     """Loads and stores one kind of aggregate, telling the unit of work about each one."""
@@ -83,7 +80,10 @@ class SqlRepository(Generic[A]):
         self._seen(aggregate)
 
     async def get(self, id: Any) -> A | None:
-        found = await self.session.get(self.aggregate, id)
+        return self.track(await self.session.get(self.aggregate, id))
+
+    def track(self, found: A | None) -> A | None:
+        """Tell the unit of work about an aggregate a query found (so its events go out)."""
         if found is not None:
             self._seen(found)
         return found

@@ -27,10 +27,7 @@ class SqlUserRepository(SqlRepository[User]):
 
     async def by_email(self, email: str) -> User | None:
         query = select(User).where(col(User.email) == email.lower())
-        found = (await self.session.exec(query)).first()
-        if found is not None:
-            self._seen(found)
-        return found
+        return self.track((await self.session.exec(query)).first())
 
     async def newest_first(self, cursor: str | None, limit: int) -> tuple[list[User], str | None]:
         return await newest_first(self.session, select(User), USERS.c.id, cursor, limit)

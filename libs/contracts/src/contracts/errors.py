@@ -10,6 +10,7 @@ class ErrorCode(StrEnum):
     not_found = "not_found"
     forbidden = "forbidden"
     conflict = "conflict"
+    payment_declined = "payment_declined"
     unavailable = "unavailable"
     internal = "internal"
 

@@ -114,6 +114,16 @@ def test_the_cases_cover_every_event_the_router_reads() -> None:
     assert sorted(type(event).__name__ for event, _ in CASES) == sorted(e.__name__ for e in ROUTED)
 
 
+def test_a_reassignment_also_refreshes_the_replaced_trainer() -> None:
+    reassigned = b.TrainerAssigned(
+        **SCHEDULE,
+        trainer_id=3,
+        session_date=date(2026, 1, 2),
+        previous_trainer_user_id=OTHER_TRAINER,
+    )
+    assert resolve(reassigned) == to(SESSION_CONTEXTS, PARENT, TRAINER, OTHER_TRAINER)
+
+
 def test_an_empty_list_field_adds_no_recipient() -> None:
     alone = resolve(b.BookingUpdated(booking_id=2, parent_id=PARENT, trainer_user_ids=[]))
     assert alone == to((C.bookings,), PARENT)

@@ -16,6 +16,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.not_found: 404,
     ErrorCode.forbidden: 403,
     ErrorCode.conflict: 409,
+    ErrorCode.payment_declined: 402,
     ErrorCode.unavailable: 503,
     ErrorCode.internal: 500,
 }

@@ -41,8 +41,12 @@ TRIGGERS: dict[type[Event], Trigger] = {
         Trigger((C.bookings,), ("parent_id", "trainer_user_ids"), admins=True),
     ),
     **dict.fromkeys(
-        (b.ScheduleCreated, b.ScheduleUpdated, b.ScheduleDeleted, b.TrainerAssigned),
+        (b.ScheduleCreated, b.ScheduleUpdated, b.ScheduleDeleted),
         Trigger(SESSION, PARENT_AND_TRAINER, admins=True),
+    ),
+    # A reassignment changes the replaced trainer's calendar as well.
+    b.TrainerAssigned: Trigger(
+        SESSION, (*PARENT_AND_TRAINER, "previous_trainer_user_id"), admins=True
     ),
     **dict.fromkeys(
         (b.ChildCreated, b.ChildUpdated, b.ChildDeleted, b.ChildChecklistSubmitted),

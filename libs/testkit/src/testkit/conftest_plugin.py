@@ -6,7 +6,8 @@ or listening on a socket fails the test), `tests/e2e` is `e2e`, everything else 
 """
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import nats
@@ -64,3 +65,20 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         return
     async with fresh_database() as url:
         yield url
+
+
+DatabaseFor = Callable[[str], Awaitable[str]]
+
+
+@pytest.fixture
+async def database_for(database_url: str, tmp_path: Path) -> AsyncIterator[DatabaseFor]:
+    """For tests that run several services: `await database_for("trainers")` is that service's
+    own database, of the same kind as `database_url` (each service owns its database)."""
+    async with AsyncExitStack() as stack:
+
+        async def new(service: str) -> str:
+            if database_url.startswith("sqlite"):
+                return f"sqlite:///{tmp_path / service}.db"
+            return await stack.enter_async_context(fresh_database())
+
+        yield new

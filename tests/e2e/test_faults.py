@@ -4,6 +4,7 @@ import contextlib
 import os
 import signal
 from collections.abc import Iterator
+from datetime import date
 
 import httpx
 import nats
@@ -58,6 +59,45 @@ async def test_bookings_stopped_gives_503_for_children_and_nothing_else_breaks(
         assert auth.status_code == 200
         async with httpx.AsyncClient() as plain:
             assert (await plain.get(f"{stack_to_break.realtime}/readyz")).status_code == 200
+
+
+async def test_trainers_stopped_assignment_is_503_and_the_session_is_unchanged(
+    stack_to_break: RunningStack,
+) -> None:
+    """Assignment asks the trainers service (docs/faults.md); without it nothing is assigned,
+    and what does not need it keeps working."""
+    async with httpx.AsyncClient(base_url=stack_to_break.api, timeout=15) as api:
+        admin = await login(api, "admin@cams.test")
+        trainer = await login(api, "trainer@cams.test")
+
+        async def demo_session() -> dict[str, object] | None:
+            today = await api.get(f"/schedules?date={date.today()}", headers=admin.headers)
+            items = today.json()["items"] if today.status_code == 200 else []
+            return items[0] if items else None
+
+        session = await eventually(demo_session, timeout=30)
+        profile = (await api.get("/trainers/me", headers=trainer.headers)).json()
+
+        stack_to_break.signal_service("trainers", signal.SIGTERM)
+
+        async def trainers_gone() -> bool:
+            answer = await api.get("/trainers", headers=admin.headers)
+            return answer.status_code == 503
+
+        await eventually(trainers_gone, timeout=15)
+        answer = await api.post(
+            f"/schedules/{session['id']}/trainer",
+            headers=admin.headers,
+            json={"trainer_id": profile["id"]},
+        )
+        assert answer.status_code == 503, answer.text
+        assert "trainers" in answer.json()["detail"]
+        after = await api.get(f"/schedules/{session['id']}", headers=admin.headers)
+        assert after.status_code == 200
+        assert after.json()["trainer_id"] is None
+        assert after.json()["updated_at"] == session["updated_at"]
+        # Bookings needs trainers only to assign: the rest of it answers.
+        assert (await api.get("/bookings", headers=admin.headers)).status_code == 200
 
 
 async def test_a_crashed_service_is_reported_and_restarted(own_stack: RunningStack) -> None:

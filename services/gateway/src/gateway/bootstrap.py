@@ -8,7 +8,7 @@ import uvicorn
 
 from gateway.app import create_app
 from gateway.models import TABLES
-from gateway.seed import seed_demo_users
+from gateway.seed import seed_demo_day, seed_demo_users
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
 from gateway.unit_of_work import SqlGatewayUnitOfWork, UnitOfWork
@@ -36,6 +36,7 @@ async def start(settings: GatewaySettings) -> Running:
     state = GatewayState(settings=settings, nc=nats.nc, new_uow=new_uow)
     if settings.seed_demo_users:
         await seed_demo_users(state)
+        running.spawn(seed_demo_day(state), "demo-day")
     config = uvicorn.Config(
         create_app(state),
         host=settings.host,

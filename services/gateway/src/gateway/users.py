@@ -28,9 +28,14 @@ async def find(uow: UnitOfWork, user_id: int) -> UserPublic | None:
         return None if user is None else public(user)
 
 
-async def is_registered(uow: UnitOfWork, email: str) -> bool:
+async def find_by_email(uow: UnitOfWork, email: str) -> UserPublic | None:
     async with uow:
-        return await uow.users.by_email(email) is not None
+        user = await uow.users.by_email(email)
+        return None if user is None else public(user)
+
+
+async def is_registered(uow: UnitOfWork, email: str) -> bool:
+    return await find_by_email(uow, email) is not None
 
 
 async def sign_in(uow: UnitOfWork, email: str, password: str) -> UserPublic | None:

@@ -1,26 +1,72 @@
-"""Composition root of the trainers service.
+"""Composition root of the trainers service: which handler answers which request, the consumer
+that makes trainer profiles, and the parts it runs on. `handlers()` takes the unit of work as a
+parameter, so unit tests pass a fake."""
 
-Its endpoints (availability, absence, time entries, activity) arrive with their issue; today it
-runs, owns its streams, outbox and inbox, and answers NATS service discovery.
-"""
-
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-from messaging.service import serve
+from contracts import trainers as c
+from contracts.identity import IDENTITY_EVENTS, UserCreated
+from database.inbox import exactly_once
+from messaging.consumer import DurableConsumer, subjects_of
+from messaging.service import Handlers, bind, serve
 from runtime.process import Running
 from runtime.service import Schema, ServiceDefinition
 from runtime.wiring import connect_nats, open_database
-from trainers.models import TABLES
-from trainers.settings import TrainersSettings
+from trainers.adapters.tables import TABLES, map_aggregates
+from trainers.consumers import identity
+from trainers.handlers import absences, assignability, availability, trainers
+from trainers.settings import MAX_AVAILABILITY_DATES, TrainersSettings
+from trainers.unit_of_work import SqlTrainersUnitOfWork, UnitOfWork
 
 VERSION = "0.1.0"
+
+
+def handlers(
+    new_uow: Callable[[], UnitOfWork], max_availability_dates: int = MAX_AVAILABILITY_DATES
+) -> Handlers:
+    replace = partial(availability.replace_availability, max_dates=max_availability_dates)
+    return {
+        c.ListTrainers: bind(trainers.list_trainers, new_uow),
+        c.GetTrainer: bind(trainers.get_trainer, new_uow),
+        c.GetMyTrainerProfile: bind(trainers.get_my_profile, new_uow),
+        c.GetAvailability: bind(availability.get_availability, new_uow),
+        c.ReplaceAvailability: bind(replace, new_uow),
+        c.RequestAbsence: bind(absences.request_absence, new_uow),
+        c.ListAbsenceRequests: bind(absences.list_absence_requests, new_uow),
+        c.GetAbsenceRequest: bind(absences.get_absence_request, new_uow),
+        c.DecideAbsenceRequest: bind(absences.decide_absence_request, new_uow),
+        c.WithdrawAbsenceRequest: bind(absences.withdraw_absence_request, new_uow),
+        c.CheckAssignable: bind(assignability.check_assignable, new_uow),
+    }
 
 
 async def start(settings: TrainersSettings) -> Running:
     running = Running("trainers")
     nats = await connect_nats(running, settings.nats_url)
-    open_database(running, settings.database_url, nats.js)
-    service = await serve(nats.nc, "trainers", VERSION, {}, description="Trainers and their time")
+    database = open_database(running, settings.database_url, nats.js)
+    map_aggregates()
+
+    def new_uow() -> SqlTrainersUnitOfWork:
+        return SqlTrainersUnitOfWork(database.engine, after_commit=database.relay.wake)
+
+    profiles = DurableConsumer(
+        nats.js,
+        IDENTITY_EVENTS,
+        identity.DURABLE,
+        exactly_once(identity.DURABLE, new_uow, identity.on_user_created),
+        subjects=subjects_of(UserCreated),
+    )
+    running.spawn(profiles.run(), f"{identity.DURABLE}:{IDENTITY_EVENTS.name}")
+
+    service = await serve(
+        nats.nc,
+        "trainers",
+        VERSION,
+        handlers(new_uow, settings.max_availability_dates),
+        description="Trainers, their availability, absences and time",
+    )
     running.closers.append(service.stop)
     return running
 

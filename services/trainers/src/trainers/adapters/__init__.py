@@ -1,0 +1,1 @@
+"""Where trainers meets its database: tables, the mapping of aggregates to rows, repositories."""

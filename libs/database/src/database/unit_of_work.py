@@ -4,15 +4,21 @@ Repositories report every aggregate they load or add (`seen`); `commit()` delete
 domain marked removed, flushes (so new rows have their ids), stages every event the aggregates
 recorded into the outbox, and commits it all in one transaction. A mutation therefore cannot
 forget its event, and an event never goes out for a change that rolled back.
+
+An aggregate mapped with a version column (`version_id_col`) that someone else changed since
+it was read fails to save: the commit answers that as a conflict naming it.
 """
 
 from collections.abc import Callable
 from typing import Any, Generic, Self, TypeVar
 
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Event
+from contracts.errors import ErrorCode, ServiceError
 from database.outbox import stage
 from domain import Aggregate
 
@@ -26,6 +32,7 @@ class SqlUnitOfWork:
         self._engine = engine
         self._after_commit = after_commit
         self._seen: list[Aggregate] = []
+        self._seen_ids: set[int] = set()
         self._events: list[Event] = []
 
     def open_repositories(self, session: AsyncSession) -> None:
@@ -33,7 +40,7 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self.session = AsyncSession(self._engine, expire_on_commit=False)
-        self._seen, self._events = [], []
+        self._seen, self._seen_ids, self._events = [], set(), []
         self.open_repositories(self.session)
         return self
 
@@ -44,7 +51,9 @@ class SqlUnitOfWork:
             await self.session.close()
 
     def seen(self, aggregate: Aggregate) -> None:
-        if not any(aggregate is known for known in self._seen):
+        # By identity, and in constant time: a bulk change may load thousands of aggregates.
+        if id(aggregate) not in self._seen_ids:
+            self._seen_ids.add(id(aggregate))
             self._seen.append(aggregate)
 
     def emit(self, event: Event) -> None:
@@ -55,15 +64,37 @@ class SqlUnitOfWork:
         for aggregate in self._seen:
             if aggregate.removed:
                 await self.session.delete(aggregate)
-        await self.session.flush()
-        for aggregate in self._seen:
-            for event in aggregate.collect_events():
+        # Named now: once a flush fails, the session's objects cannot be read.
+        changing = [_name(aggregate) for aggregate in self._versioned_changes()]
+        try:
+            await self.session.flush()
+            for aggregate in self._seen:
+                for event in aggregate.collect_events():
+                    stage(self.session, event)
+            for event in self._events:
                 stage(self.session, event)
-        for event in self._events:
-            stage(self.session, event)
-        self._events.clear()
-        await self.session.commit()
+            self._events.clear()
+            await self.session.commit()
+        except StaleDataError as exc:
+            what = changing[0] if len(changing) == 1 else "what you changed"
+            message = f"{what} was changed by someone else meanwhile; reload and try again"
+            raise ServiceError(ErrorCode.conflict, message) from exc
         self._after_commit()
+
+    def _versioned_changes(self) -> list[Aggregate]:
+        """The aggregates about to be saved whose rows carry a version."""
+        saving = set(map(id, self.session.dirty)) | set(map(id, self.session.deleted))
+        return [
+            aggregate
+            for aggregate in self._seen
+            if id(aggregate) in saving and inspect(aggregate).mapper.version_id_col is not None
+        ]
+
+
+def _name(aggregate: Aggregate) -> str:
+    """How a message names an aggregate: its class's `noun` (or name), and its id."""
+    noun = getattr(type(aggregate), "noun", type(aggregate).__name__.lower())
+    return f"{noun} {aggregate.id}"
 
 
 class SqlRepository(Generic[A]):

@@ -2,6 +2,7 @@
 CHECKED-IN JSON Schema, byte for byte as it travels (not as our models would re-read it)."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from nats.aio.client import Client
@@ -9,19 +10,40 @@ from nats.js import JetStreamContext
 from nats.micro.request import ERROR_HEADER
 
 from contracts.bookings import (
+    AssignTrainer,
+    BookingDetails,
+    BookingStatus,
+    CancelSchedulesOfDay,
     ChildDetails,
+    CreateBooking,
     CreateChild,
+    CreateSchedule,
+    DeleteBooking,
     DeleteChild,
+    DeleteSchedule,
+    GetBooking,
     GetChild,
+    GetSchedule,
+    ListBookings,
     ListChildren,
+    ListPayments,
+    ListSchedules,
+    ListSchedulesOfDay,
+    MakePayment,
+    ScheduleDetails,
+    ScheduleStatus,
     SubmitChildChecklist,
+    UpdateBooking,
     UpdateChild,
+    UpdateSchedule,
 )
 from contracts.envelope import Request
+from contracts.live import LIVE_EVENTS
 from messaging.codec import decode, encode
 from testkit.contracts import assert_valid
 
-from .conftest import ADMIN, PARENT, events_after
+from .conftest import ADMIN, PARENT, TESS, TOM, TRAINER, events_after
+from .steps import DAY, at
 
 pytestmark = pytest.mark.usefixtures("bookings")
 
@@ -72,6 +94,69 @@ async def test_every_reply_and_event_matches_the_checked_in_schemas(
 
     assert len(events) == 5
     for msg in events:
+        assert_valid(msg.data or b"", msg.subject or "")
+
+
+@pytest.mark.usefixtures("trainers")
+async def test_bookings_sessions_and_payments_match_the_checked_in_schemas(
+    nc: Client, js: JetStreamContext
+) -> None:
+    child = decode(
+        ChildDetails,
+        await exchange(
+            nc,
+            CreateChild(
+                actor=PARENT, parent_id=PARENT.user_id, name="Ada", date_of_birth=date(2018, 4, 1)
+            ),
+        ),
+    )
+    booking = decode(
+        BookingDetails,
+        await exchange(nc, CreateBooking(actor=PARENT, child_id=child.id, notes="Tuesdays")),
+    )
+    kept = decode(BookingDetails, await exchange(nc, CreateBooking(actor=ADMIN, child_id=child.id)))
+    await exchange(nc, ListBookings(actor=PARENT, status=BookingStatus.active, limit=1))
+    await exchange(nc, GetBooking(actor=ADMIN, booking_id=booking.id))
+    await exchange(nc, UpdateBooking(actor=PARENT, booking_id=booking.id, notes="Fridays"))
+
+    async def plan(booking_id: int, start: str, end: str) -> ScheduleDetails:
+        message = CreateSchedule(
+            actor=PARENT,
+            booking_id=booking_id,
+            date=DAY,
+            start_time=at(start),
+            end_time=at(end),
+            location="Pool",
+        )
+        return decode(ScheduleDetails, await exchange(nc, message))
+
+    first = await plan(booking.id, "09:00", "10:00")
+    second = await plan(booking.id, "11:00", "12:00")
+    await exchange(nc, AssignTrainer(actor=ADMIN, schedule_id=first.id, trainer_id=TOM))
+    await exchange(nc, AssignTrainer(actor=ADMIN, schedule_id=first.id, trainer_id=TESS))
+    await exchange(nc, UpdateSchedule(actor=PARENT, schedule_id=second.id, end_time=at("12:30")))
+    await exchange(nc, GetSchedule(actor=ADMIN, schedule_id=first.id))
+    await exchange(nc, ListSchedules(actor=TRAINER, date_from=DAY, status=ScheduleStatus.scheduled))
+    await exchange(nc, ListSchedules(actor=ADMIN, trainer_id=TESS))
+    await exchange(nc, ListSchedulesOfDay(actor=ADMIN, date=DAY))
+    await exchange(
+        nc, MakePayment(actor=PARENT, booking_id=kept.id, amount=Decimal("12.5"), currency="GBP")
+    )
+    await exchange(nc, ListPayments(actor=PARENT, booking_id=kept.id))
+    await exchange(nc, DeleteSchedule(actor=PARENT, schedule_id=second.id))
+    await exchange(
+        nc, UpdateBooking(actor=PARENT, booking_id=booking.id, status=BookingStatus.cancelled)
+    )
+    await exchange(nc, DeleteBooking(actor=ADMIN, booking_id=booking.id))
+    await plan(kept.id, "09:00", "09:30")
+    await exchange(nc, CancelSchedulesOfDay(actor=ADMIN, date=DAY, location="Pool"))
+
+    # child; 2 bookings; 2 sessions; 2 assignments; moved; payment; deleted session; cancelled
+    # booking (1 + its open session); deleted booking (1 + its session); a third session.
+    events = await events_after(js, 16)
+    assert len(events) == 16
+    refreshes = await events_after(js, 1, stream=LIVE_EVENTS.name)
+    for msg in [*events, *refreshes]:
         assert_valid(msg.data or b"", msg.subject or "")
 
 

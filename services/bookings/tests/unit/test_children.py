@@ -220,7 +220,7 @@ def test_a_child_records_its_changes_in_order() -> None:
     child.id = 3
     child.change(PARENT, "Ada L.", None)
     child.submit_checklist(PARENT, {"a": 1})
-    child.remove(ADMIN)
+    child.remove(ADMIN, has_bookings=False)
 
     assert child.removed
     assert [type(e) for e in child.collect_events()] == [

@@ -7,6 +7,7 @@ from typing import Any
 from bookings.domain import access
 from contracts.bookings import ChildChecklistSubmitted, ChildCreated, ChildDeleted, ChildUpdated
 from contracts.envelope import Actor, utc_now
+from contracts.errors import ErrorCode, ServiceError
 from domain import Aggregate
 
 
@@ -47,7 +48,10 @@ class Child(Aggregate):
             )
         )
 
-    def remove(self, actor: Actor) -> None:
+    def remove(self, actor: Actor, has_bookings: bool) -> None:
+        if has_bookings:
+            message = f"child {self.id} has bookings; delete them first"
+            raise ServiceError(ErrorCode.conflict, message)
         self.mark_removed()
         self.record(ChildDeleted(child_id=self._id(), parent_id=self.parent_id, actor=actor))
 

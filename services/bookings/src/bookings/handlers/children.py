@@ -23,7 +23,7 @@ def details(child: Child) -> ChildDetails:
     return ChildDetails.model_validate(child, from_attributes=True)
 
 
-async def _load(uow: UnitOfWork, actor: Actor, child_id: int) -> Child:
+async def load_child(uow: UnitOfWork, actor: Actor, child_id: int) -> Child:
     child = await uow.children.get(child_id)
     if child is None or not access.may_act_for(actor, child.parent_id):
         raise ServiceError(ErrorCode.not_found, f"child {child_id} not found")
@@ -52,12 +52,12 @@ async def list_children(command: ListChildren, uow: UnitOfWork) -> ChildPage:
 
 async def get_child(command: GetChild, uow: UnitOfWork) -> ChildDetails:
     async with uow:
-        return details(await _load(uow, command.actor, command.child_id))
+        return details(await load_child(uow, command.actor, command.child_id))
 
 
 async def update_child(command: UpdateChild, uow: UnitOfWork) -> ChildDetails:
     async with uow:
-        child = await _load(uow, command.actor, command.child_id)
+        child = await load_child(uow, command.actor, command.child_id)
         child.change(command.actor, command.name, command.date_of_birth)
         await uow.commit()
         return details(child)
@@ -65,15 +65,15 @@ async def update_child(command: UpdateChild, uow: UnitOfWork) -> ChildDetails:
 
 async def delete_child(command: DeleteChild, uow: UnitOfWork) -> Deleted:
     async with uow:
-        child = await _load(uow, command.actor, command.child_id)
-        child.remove(command.actor)
+        child = await load_child(uow, command.actor, command.child_id)
+        child.remove(command.actor, await uow.bookings.exist_for_child(command.child_id))
         await uow.commit()
         return Deleted(id=command.child_id)
 
 
 async def submit_checklist(command: SubmitChildChecklist, uow: UnitOfWork) -> ChildDetails:
     async with uow:
-        child = await _load(uow, command.actor, command.child_id)
+        child = await load_child(uow, command.actor, command.child_id)
         child.submit_checklist(command.actor, command.answers)
         await uow.commit()
         return details(child)

@@ -3,51 +3,21 @@ nats-server and both databases. (Children through the gateway are covered end to
 
 import hashlib
 import hmac
-from collections.abc import AsyncIterator
 
 import httpx
 import orjson
 import pusher
-import pytest
 from nats.aio.client import Client
 
 from contracts.envelope import Role
 from contracts.identity import IDENTITY_EVENTS
-from gateway.bootstrap import SERVICE, start
 from gateway.security import issue_token
 from gateway.settings import GatewaySettings
-from runtime.service import migrate
 from testkit.contracts import assert_valid
-from testkit.nats_server import NatsServer
-from testkit.ports import free_port
+
+from .conftest import token_for
 
 KEY, SECRET = "local-dev-key", "local-dev-secret"
-
-
-@pytest.fixture
-async def gateway(
-    nats_server: NatsServer, database_url: str
-) -> AsyncIterator[tuple[httpx.AsyncClient, GatewaySettings]]:
-    settings = GatewaySettings(
-        nats_url=nats_server.url,
-        database_url=database_url,
-        port=free_port(),
-        seed_demo_users=True,
-        request_timeout_seconds=1.0,
-    )
-    await migrate(SERVICE, database_url)
-    running = await start(settings)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.port}/api/v1") as client:
-        yield client, settings
-    await running.stop()
-
-
-async def token_for(
-    client: httpx.AsyncClient, email: str, password: str = "password"
-) -> dict[str, str]:
-    answer = await client.post("/auth/login", json={"email": email, "password": password})
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 async def test_login_answers_the_documented_shape(

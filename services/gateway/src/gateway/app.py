@@ -3,8 +3,22 @@
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from gateway.idempotency import HEADER, REPLAYED, IdempotencyMiddleware, KeyStore
 from gateway.metrics import MetricsMiddleware
-from gateway.routes import auth, broadcasting, children, errors, live_refresh, ops, users
+from gateway.routes import (
+    absences,
+    admin,
+    auth,
+    bookings,
+    broadcasting,
+    children,
+    errors,
+    live_refresh,
+    ops,
+    schedules,
+    trainers,
+    users,
+)
 from gateway.state import GatewayState
 from gateway.tracing import TracingMiddleware
 
@@ -15,18 +29,36 @@ def create_app(state: GatewayState) -> FastAPI:
     app = FastAPI(title="CAMS Live", version="0.1.0", description="REST gateway of CAMS Live")
     app.state.gateway = state
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, children, broadcasting, live_refresh):
+    for module in (
+        auth,
+        users,
+        children,
+        bookings,
+        schedules,
+        trainers,
+        absences,
+        admin,
+        broadcasting,
+        live_refresh,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(ops.router)
     errors.install(app)
+    # Inside CORS, so that a replayed answer gets its CORS headers too.
+    app.add_middleware(
+        IdempotencyMiddleware,
+        store=KeyStore(state.new_uow, state.settings),
+        prefix=API_PREFIX,
+        max_body_bytes=state.settings.idempotency_max_body_bytes,
+    )
     # Bearer tokens, not cookies: no credentials mode is needed for the browser.
     app.add_middleware(
         CORSMiddleware,
         allow_origins=state.settings.cors_origins,
         allow_methods=["*"],
-        allow_headers=["Authorization", "Content-Type", "X-Socket-ID", "traceparent"],
-        expose_headers=["traceparent"],
+        allow_headers=["Authorization", "Content-Type", "X-Socket-ID", "traceparent", HEADER],
+        expose_headers=["traceparent", REPLAYED],
         max_age=600,
     )
     app.add_middleware(MetricsMiddleware)

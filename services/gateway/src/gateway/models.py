@@ -1,9 +1,9 @@
-"""The gateway's one aggregate and table: a user account, whose creation tells the other
-services (`UserCreated`: a trainer's profile follows from it)."""
+"""The gateway's tables: user accounts, the one aggregate, whose creation tells the other services
+(`UserCreated`: a trainer's profile follows from it); and the idempotency keys of POSTs."""
 
 from datetime import datetime
 
-from sqlalchemy import Table
+from sqlalchemy import Column, LargeBinary, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from contracts.envelope import Actor, Role, utc_now
@@ -37,5 +37,24 @@ class User(SQLModel, Aggregate, table=True):
         return user
 
 
+class IdempotencyKey(SQLModel, table=True):
+    """A POST's `Idempotency-Key` and, once its request finished, the answer (docs/rest.md)."""
+
+    __tablename__ = "idempotency_keys"
+    # Only one of two concurrent requests with a key can insert its row: that one runs.
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=64)  # SHA-256 (hex) of the Authorization header, or "anonymous"
+    key: str = Field(max_length=255)
+    fingerprint: str = Field(max_length=64)
+    status_code: int | None = None  # None while the first request runs
+    content_type: str | None = Field(default=None, max_length=255)
+    body: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_at: datetime = Field(default_factory=utc_now)
+    expires_at: datetime = Field(index=True)
+
+
 USERS: Table = User.__table__  # type: ignore[attr-defined]
-TABLES = [USERS, OUTBOX_TABLE]
+IDEMPOTENCY_KEYS: Table = IdempotencyKey.__table__  # type: ignore[attr-defined]
+TABLES = [USERS, IDEMPOTENCY_KEYS, OUTBOX_TABLE]

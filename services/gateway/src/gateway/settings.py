@@ -1,6 +1,6 @@
 """Configuration of the gateway, from the environment (prefix GATEWAY_)."""
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from runtime.settings import DatabaseServiceSettings
@@ -28,6 +28,13 @@ class GatewaySettings(DatabaseServiceSettings):
     pusher_app_key: str = "local-dev-key"
     pusher_app_secret: SecretStr = SecretStr("local-dev-secret")
     pusher_encryption_master_key_base64: SecretStr | None = None
+
+    # `Idempotency-Key` on POSTs (docs/rest.md): how long a key and its answer are kept, the
+    # largest answer kept, and how long an unfinished first request holds its key before a retry
+    # may take it over (its gateway stopped mid-request; far above any request's own timeout).
+    idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=1)
+    idempotency_max_body_bytes: int = Field(default=64 * 1024, ge=0)
+    idempotency_lease_seconds: float = Field(default=60.0, gt=0)
 
     # Demo users are seeded only in the dev profile.
     seed_demo_users: bool = False

@@ -137,7 +137,9 @@ async def test_lists_are_newest_first_filtered_and_paged(nc: Client, toms: int, 
         return [a.id for a in page.items]
 
     assert await ids(TRAINER) == mine[::-1]
-    assert await ids(TRAINER, trainer_id=olgas) == mine[::-1], "a trainer sees only their own"
+    with pytest.raises(ServiceError) as named:  # another trainer's requests are not theirs
+        await ids(TRAINER, trainer_id=olgas)
+    assert named.value.code is ErrorCode.not_found
     assert await ids(OTHER_TRAINER) == [theirs]
     assert await ids(ADMIN) == [theirs, *mine[::-1]]
     assert await ids(ADMIN, trainer_id=olgas) == [theirs]

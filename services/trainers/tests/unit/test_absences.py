@@ -176,8 +176,10 @@ async def test_a_list_is_newest_first_filtered_and_paged(send: Send, toms: int, 
         return [a.id for a in page.items]
 
     assert await ids(TRAINER) == mine[::-1]
-    # A trainer cannot widen the list by naming another trainer.
-    assert await ids(TRAINER, trainer_id=olgas) == mine[::-1]
+    # Another trainer's requests do not exist for a trainer.
+    with pytest.raises(ServiceError) as named:
+        await ids(TRAINER, trainer_id=olgas)
+    assert named.value.code is ErrorCode.not_found
     assert await ids(OTHER_TRAINER) == [theirs]
     assert await ids(ADMIN) == [theirs, *mine[::-1]]
     assert await ids(ADMIN, trainer_id=toms) == mine[::-1]

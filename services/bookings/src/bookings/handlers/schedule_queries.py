@@ -3,6 +3,7 @@ session's parent and trainer), a list as the actor may see it, and an admin's wh
 
 from bookings.domain import access
 from bookings.domain.filters import ScheduleFilter
+from bookings.handlers.bookings import load_booking
 from bookings.handlers.sessions import details, readable
 from bookings.unit_of_work import UnitOfWork
 from contracts.bookings import (
@@ -13,6 +14,7 @@ from contracts.bookings import (
     ScheduleDetails,
     SchedulePage,
 )
+from contracts.envelope import Role
 from contracts.errors import ErrorCode, ServiceError
 from database.paging import InvalidCursor
 
@@ -25,6 +27,9 @@ async def get_schedule(command: GetSchedule, uow: UnitOfWork) -> ScheduleDetails
 async def list_schedules(command: ListSchedules, uow: UnitOfWork) -> SchedulePage:
     narrowed = ScheduleFilter.of(command)
     async with uow:
+        if command.booking_id is not None and command.actor.role is not Role.trainer:
+            # The sessions of someone else's booking: 404, as the booking itself (docs/rest.md).
+            await load_booking(uow, command.actor, command.booking_id)
         try:
             rows, cursor = await uow.schedules.newest_first(narrowed, command.cursor, command.limit)
         except InvalidCursor as exc:

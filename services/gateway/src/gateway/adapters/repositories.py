@@ -1,12 +1,16 @@
-"""Loading and storing user accounts; the only place the gateway's SQL lives."""
+"""Loading and storing user accounts and idempotency keys; the only place the gateway's SQL
+lives."""
 
+from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from database.paging import newest_first
 from database.unit_of_work import SqlRepository
-from gateway.models import USERS, User
+from gateway.models import IDEMPOTENCY_KEYS, USERS, IdempotencyKey, User
 
 
 class UserRepository(Protocol):
@@ -31,3 +35,71 @@ class SqlUserRepository(SqlRepository[User]):
 
     async def newest_first(self, cursor: str | None, limit: int) -> tuple[list[User], str | None]:
         return await newest_first(self.session, select(User), USERS.c.id, cursor, limit)
+
+
+class IdempotencyKeyRepository(Protocol):
+    def add(self, held: IdempotencyKey, /) -> None: ...
+
+    async def find(self, scope: str, key: str, /) -> IdempotencyKey | None: ...
+
+    async def purge_expired(self, now: datetime, /) -> None: ...
+
+    async def drop_stale(
+        self, scope: str, key: str, now: datetime, abandoned_before: datetime, /
+    ) -> None:
+        """Remove this key if it expired, or if its request began before `abandoned_before`."""
+        ...
+
+    async def complete(
+        self, scope: str, key: str, status_code: int, content_type: str | None, body: bytes, /
+    ) -> None: ...
+
+    async def release(self, scope: str, key: str, /) -> None:
+        """Remove this key unless its request finished."""
+        ...
+
+
+class SqlIdempotencyKeyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, held: IdempotencyKey) -> None:
+        self.session.add(held)
+
+    async def find(self, scope: str, key: str) -> IdempotencyKey | None:
+        query = select(IdempotencyKey).where(
+            col(IdempotencyKey.scope) == scope, col(IdempotencyKey.key) == key
+        )
+        return (await self.session.exec(query)).first()
+
+    async def purge_expired(self, now: datetime) -> None:
+        await self.session.exec(delete(IDEMPOTENCY_KEYS).where(IDEMPOTENCY_KEYS.c.expires_at < now))
+
+    async def drop_stale(
+        self, scope: str, key: str, now: datetime, abandoned_before: datetime
+    ) -> None:
+        table = IDEMPOTENCY_KEYS.c
+        unfinished = table.status_code.is_(None) & (table.created_at < abandoned_before)
+        await self.session.exec(
+            delete(IDEMPOTENCY_KEYS).where(
+                table.scope == scope, table.key == key, or_(table.expires_at < now, unfinished)
+            )
+        )
+
+    async def complete(
+        self, scope: str, key: str, status_code: int, content_type: str | None, body: bytes
+    ) -> None:
+        table = IDEMPOTENCY_KEYS.c
+        await self.session.exec(
+            update(IDEMPOTENCY_KEYS)
+            .where(table.scope == scope, table.key == key, table.status_code.is_(None))
+            .values(status_code=status_code, content_type=content_type, body=body)
+        )
+
+    async def release(self, scope: str, key: str) -> None:
+        table = IDEMPOTENCY_KEYS.c
+        await self.session.exec(
+            delete(IDEMPOTENCY_KEYS).where(
+                table.scope == scope, table.key == key, table.status_code.is_(None)
+            )
+        )

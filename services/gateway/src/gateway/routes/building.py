@@ -9,7 +9,8 @@ from gateway.routes.errors import field_errors
 M = TypeVar("M", bound=BaseModel)
 
 
-def build(contract: type[M], location: str = "body", **fields: Any) -> M:
+def build(contract: type[M], location: str = "body", /, **fields: Any) -> M:
+    """`location` is positional only: a contract may have a field of that name (a session's)."""
     try:
         return contract(**fields)
     except ValidationError as exc:

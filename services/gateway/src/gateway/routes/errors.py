@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from contracts.errors import ErrorCode, ServiceError
+from contracts.errors import ErrorCode, FieldError, ServiceError
 
 STATUS: dict[ErrorCode, int] = {
     ErrorCode.invalid: 422,
@@ -35,10 +35,22 @@ def field_error(
     return field_errors(location, [{"loc": [field], "msg": msg, "type": error_type}])
 
 
-async def _service_error(_: Request, exc: Exception) -> JSONResponse:
+def _located(request: Request, error: FieldError) -> dict[str, Any]:
+    """A service's field error under the part of the request it names: a service knows no HTTP."""
+    field = error.loc[0] if error.loc else None
+    if field in request.path_params:
+        location = "path"
+    elif field in request.query_params or request.method in ("GET", "DELETE"):
+        location = "query"
+    else:
+        location = "body"
+    return {**error.model_dump(), "loc": [location, *error.loc]}
+
+
+async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     """A refusal from a service (or from the gateway's own accounts), as FastAPI answers one."""
     assert isinstance(exc, ServiceError)
-    detail: Any = [field.model_dump() for field in exc.fields] if exc.fields else exc.message
+    detail: Any = [_located(request, f) for f in exc.fields] if exc.fields else exc.message
     return JSONResponse({"detail": detail}, STATUS[exc.code])
 
 

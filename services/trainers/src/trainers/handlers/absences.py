@@ -50,6 +50,9 @@ async def list_absence_requests(
 ) -> AbsenceRequestPage:
     trainer_id, trainer_user_id = access.absences_visible_to(command.actor, command.trainer_id)
     async with uow:
+        if command.trainer_id is not None:
+            # Another trainer's requests, or a trainer that does not exist: 404 (docs/rest.md).
+            await load_trainer(uow, command.actor, command.trainer_id)
         try:
             rows, cursor = await uow.absences.newest_first(
                 trainer_id, trainer_user_id, command.status, command.cursor, command.limit

@@ -2,6 +2,8 @@
 
 import asyncio
 
+import pytest
+
 from runtime.process import Running
 
 
@@ -56,3 +58,34 @@ async def test_a_graceful_task_that_ignores_the_request_is_cancelled_after_the_g
     running.spawn(stubborn(), "stubborn", stop=lambda: None)
     await asyncio.wait_for(running.stop(), 5)
     assert all(task.done() for task in running.tasks)
+
+
+async def test_a_job_runs_to_its_end_or_is_cancelled_by_stop(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    running = Running("svc")
+    done: list[str] = []
+    endless = asyncio.Event()
+
+    async def chore() -> None:
+        done.append("chore")
+
+    async def broken() -> None:
+        raise RuntimeError("seed refused")
+
+    async def waits() -> None:
+        try:
+            await endless.wait()
+        except asyncio.CancelledError:
+            done.append("cancelled")
+            raise
+
+    for job, name in ((chore(), "chore"), (broken(), "broken"), (waits(), "waits")):
+        running.run_once(job, name)
+    await asyncio.sleep(0.01)
+    assert done == ["chore"]
+    # A job's end is not a background task's end: nothing asks the service to stop.
+    assert running.tasks == []
+    assert "svc:broken failed" in caplog.text
+    await asyncio.wait_for(running.stop(), 5)
+    assert done == ["chore", "cancelled"]

@@ -23,6 +23,8 @@ class Running:
     # Tasks that finish their current step when asked, rather than being cancelled mid-way.
     graceful: dict[asyncio.Task[Any], Callable[[], None]] = field(default_factory=dict)
     grace_seconds: float = 10.0
+    # Jobs that end by themselves (a start-up chore); their end does not stop the service.
+    jobs: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def spawn(
         self,
@@ -37,7 +39,16 @@ class Running:
         if stop is not None:
             self.graceful[task] = stop
 
+    def run_once(self, coroutine: Coroutine[Any, Any, Any], name: str) -> None:
+        """Run `coroutine` in the background to its end; a failure is logged, and stop cancels
+        it if it is still running. Unlike `spawn`, its end leaves the service running."""
+        task = asyncio.create_task(coroutine, name=f"{self.name}:{name}")
+        task.add_done_callback(_log_failure)
+        self.jobs.append(task)
+
     async def stop(self) -> None:
+        for job in self.jobs:
+            job.cancel()
         for task in self.tasks:
             if task in self.graceful:
                 self.graceful[task]()
@@ -48,13 +59,18 @@ class Running:
             for task in late:
                 log.warning("%s did not finish in time; cancelling it", task.get_name())
                 task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await asyncio.gather(*self.jobs, *self.tasks, return_exceptions=True)
         for close in reversed(self.closers):
             try:
                 # A stop must end: a close that hangs (a broken connection) is given up on.
                 await asyncio.wait_for(close(), self.grace_seconds)
             except Exception:
                 log.exception("error while stopping %s", self.name)
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s failed", task.get_name(), exc_info=task.exception())
 
 
 def run_service(name: str, start: Callable[[], Awaitable[Running]]) -> None:

@@ -36,7 +36,7 @@ async def start(settings: GatewaySettings) -> Running:
     state = GatewayState(settings=settings, nc=nats.nc, new_uow=new_uow)
     if settings.seed_demo_users:
         await seed_demo_users(state)
-        running.spawn(seed_demo_day(state), "demo-day")
+        running.run_once(seed_demo_day(state), "demo-day")
     config = uvicorn.Config(
         create_app(state),
         host=settings.host,

@@ -227,6 +227,133 @@ class AbsenceRequestDeleted(AbsenceRequestEvent):
     subject: ClassVar[str] = "trainers.events.absence_request.deleted"
 
 
+# --- the trainer's day: time entries, current activity, activity logs ---------------------
+
+ACTIVITY_MAX = 200
+NOTES_MAX = 2000
+LOCATION_MAX = 200
+
+
+class CurrentActivity(Reply):
+    """What the trainer last said they are doing in a session, and when."""
+
+    activity: str
+    location: str | None = None
+    at: datetime
+
+
+class ActivityLogDetails(Reply):
+    id: int
+    schedule_id: int
+    trainer_id: int
+    activity: str
+    notes: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ActivityLogPage(Page):
+    items: list[ActivityLogDetails]
+
+
+class SessionActivity(Reply):
+    """The trainer's side of one session: clock-in and clock-out (UTC), the latest activity, and
+    (when asked for one session) its activity logs, newest first."""
+
+    schedule_id: int
+    trainer_id: int | None = None
+    clocked_in_at: datetime | None = None
+    clock_in_location: str | None = None
+    clocked_out_at: datetime | None = None
+    clock_out_location: str | None = None
+    current_activity: CurrentActivity | None = None
+    activity_logs: list[ActivityLogDetails] = []
+
+
+class ClockIn(Request[SessionActivity]):
+    """The session's assigned trainer clocks in, on the session's date (in the business time
+    zone). On another day only an admin clocks in for them, saying so with
+    `outside_session_date: true`."""
+
+    subject: ClassVar[str] = "trainers.requests.clock_in"
+
+    schedule_id: int
+    location: str | None = Field(default=None, min_length=1, max_length=LOCATION_MAX)
+    outside_session_date: bool = False
+
+
+class ClockOut(Request[SessionActivity]):
+    """The assigned trainer (or an admin for them) clocks out, after clocking in."""
+
+    subject: ClassVar[str] = "trainers.requests.clock_out"
+
+    schedule_id: int
+    location: str | None = Field(default=None, min_length=1, max_length=LOCATION_MAX)
+
+
+class UpdateCurrentActivity(Request[SessionActivity]):
+    """What the assigned trainer is doing now; only while clocked in."""
+
+    subject: ClassVar[str] = "trainers.requests.update_current_activity"
+
+    schedule_id: int
+    activity: str = Field(min_length=1, max_length=ACTIVITY_MAX)
+    location: str | None = Field(default=None, min_length=1, max_length=LOCATION_MAX)
+
+
+class GetSessionActivity(Request[SessionActivity]):
+    """One session's clock state, latest activity and activity logs, for whoever may see the
+    session (its parent, its trainer, an admin)."""
+
+    subject: ClassVar[str] = "trainers.requests.get_session_activity"
+
+    schedule_id: int
+
+
+class DayActivity(Reply):
+    items: list[SessionActivity]
+
+
+class GetDayActivity(Request[DayActivity]):
+    """Admins: the clock state and latest activity of many sessions in one answer (no activity
+    logs); sessions with none are left out."""
+
+    subject: ClassVar[str] = "trainers.requests.get_day_activity"
+
+    schedule_ids: list[int] = Field(max_length=5000)
+
+
+class CreateActivityLog(Request[ActivityLogDetails]):
+    subject: ClassVar[str] = "trainers.requests.create_activity_log"
+
+    schedule_id: int
+    activity: str = Field(min_length=1, max_length=ACTIVITY_MAX)
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+
+
+class UpdateActivityLog(Request[ActivityLogDetails]):
+    """The trainer who wrote a log changes it; None leaves a field as it is."""
+
+    subject: ClassVar[str] = "trainers.requests.update_activity_log"
+
+    activity_log_id: int
+    activity: str | None = Field(default=None, min_length=1, max_length=ACTIVITY_MAX)
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+
+
+class ListActivityLogs(Request[ActivityLogPage]):
+    """A session's activity logs, newest first: its trainer, its parent, admins."""
+
+    subject: ClassVar[str] = "trainers.requests.list_activity_logs"
+
+    schedule_id: int
+    cursor: str | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+# --- events ------------------------------------------------------------------------------
+
+
 class SessionActivityEvent(Event):
     """Something a trainer did in a session that the parent and admins watch live."""
 

@@ -8,8 +8,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from database.unit_of_work import SqlUnitOfWork
 from trainers.adapters.repositories import (
     AbsenceRepository,
+    ActivityLogRepository,
     SqlAbsenceRepository,
+    SqlActivityLogRepository,
+    SqlTimeEntryRepository,
     SqlTrainerRepository,
+    TimeEntryRepository,
     TrainerRepository,
 )
 
@@ -21,6 +25,12 @@ class UnitOfWork(Protocol):
     @property
     def absences(self) -> AbsenceRepository: ...
 
+    @property
+    def time_entries(self) -> TimeEntryRepository: ...
+
+    @property
+    def activity_logs(self) -> ActivityLogRepository: ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(self, *exc: object) -> None: ...
@@ -31,7 +41,11 @@ class UnitOfWork(Protocol):
 class SqlTrainersUnitOfWork(SqlUnitOfWork):
     trainers: SqlTrainerRepository
     absences: SqlAbsenceRepository
+    time_entries: SqlTimeEntryRepository
+    activity_logs: SqlActivityLogRepository
 
     def open_repositories(self, session: AsyncSession) -> None:
         self.trainers = SqlTrainerRepository(session, self.seen)
         self.absences = SqlAbsenceRepository(session, self.seen)
+        self.time_entries = SqlTimeEntryRepository(session, self.seen)
+        self.activity_logs = SqlActivityLogRepository(session, self.seen)

@@ -1,6 +1,7 @@
 """Integration fixtures: the trainers service started by its own `bootstrap`, on a real
 nats-server and on SQLite and PostgreSQL; tests talk to it only through NATS (requests, and
-identity's events published to JetStream as the gateway's outbox relay does)."""
+identity's events published to JetStream as the gateway's outbox relay does). The trainer's-day
+tests also run the REAL bookings service, on its own database of the same kind."""
 
 from collections.abc import AsyncIterator
 
@@ -9,6 +10,9 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import RawStreamMsg
 
+from bookings.bootstrap import SERVICE as BOOKINGS
+from bookings.bootstrap import start as start_bookings
+from bookings.settings import BookingsSettings
 from contracts.catalogue import event_for
 from contracts.envelope import Actor, Event, Role
 from contracts.errors import ServiceError
@@ -18,6 +22,7 @@ from messaging.codec import decode, encode
 from messaging.requests import request
 from runtime.process import Running
 from runtime.service import migrate
+from testkit.conftest_plugin import DatabaseFor
 from testkit.nats_server import NatsServer
 from testkit.waiting import eventually
 from trainers.bootstrap import SERVICE, start
@@ -25,6 +30,7 @@ from trainers.consumers.identity import DURABLE
 from trainers.settings import TrainersSettings
 
 PARENT = Actor(user_id=10, role=Role.parent, name="Pat Parent")
+OTHER_PARENT = Actor(user_id=11, role=Role.parent, name="Olive Other")
 TRAINER = Actor(user_id=20, role=Role.trainer, name="Tom Trainer")
 OTHER_TRAINER = Actor(user_id=21, role=Role.trainer, name="Olga Other")
 ADMIN = Actor(user_id=1, role=Role.admin, name="Ada Admin")
@@ -37,6 +43,27 @@ async def trainers(nats_server: NatsServer, database_url: str) -> AsyncIterator[
         {"nats_url": nats_server.url, "database_url": database_url}
     )
     running = await start(settings)
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def bookings_url(database_for: DatabaseFor) -> str:
+    """Bookings' own database, of the same kind as trainers', migrated."""
+    url = await database_for("bookings")
+    await migrate(BOOKINGS, url)
+    return url
+
+
+async def run_bookings(nats_server: NatsServer, url: str) -> Running:
+    settings = BookingsSettings.model_validate({"NATS_URL": nats_server.url, "database_url": url})
+    return await start_bookings(settings)
+
+
+@pytest.fixture
+async def bookings(nats_server: NatsServer, bookings_url: str) -> AsyncIterator[Running]:
+    """The real bookings service, which trainers asks about sessions."""
+    running = await run_bookings(nats_server, bookings_url)
     yield running
     await running.stop()
 

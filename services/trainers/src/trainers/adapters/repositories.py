@@ -1,17 +1,21 @@
 """Loading and storing trainers aggregates; the only place its SQL lives."""
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any, Protocol
 
 from sqlalchemy import Table, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.trainers import AbsenceStatus
 from database.paging import newest_first
 from database.unit_of_work import SqlRepository
-from trainers.adapters.tables import absence_requests, trainers
+from trainers.adapters.tables import absence_requests, activity_logs, time_entries, trainers
 from trainers.domain.absence import AbsenceRequest
+from trainers.domain.activity_log import ActivityLog
+from trainers.domain.time_entry import TimeEntry, already_clocked_in
 from trainers.domain.trainer import Trainer
 
 
@@ -51,6 +55,34 @@ class AbsenceRepository(Protocol):
         ...
 
     async def approved_covering(self, trainer_id: int, day: date, /) -> list[AbsenceRequest]: ...
+
+
+class TimeEntryRepository(Protocol):
+    async def insert(self, entry: TimeEntry, /) -> None:
+        """Store a new entry now. Raises the conflict `already_clocked_in` when its session has
+        one already: a clock-in racing this one got there first."""
+        ...
+
+    async def for_session(self, schedule_id: int, /, for_update: bool = False) -> TimeEntry | None:
+        """`for_update` holds the entry's write lock until commit (see `TrainerRepository`)."""
+        ...
+
+    async def for_sessions(self, schedule_ids: Collection[int], /) -> list[TimeEntry]:
+        """The entries of those sessions that have one, in one query."""
+        ...
+
+
+class ActivityLogRepository(Protocol):
+    def add(self, log: ActivityLog, /) -> None: ...
+
+    async def get(self, log_id: int, /, for_update: bool = False) -> ActivityLog | None: ...
+
+    async def newest_first(
+        self, schedule_id: int, cursor: str | None, limit: int
+    ) -> tuple[list[ActivityLog], str | None]:
+        """A page of the session's logs, newest first, and the next cursor. Raises
+        `database.paging.InvalidCursor` for a cursor this service did not hand out."""
+        ...
 
 
 async def lock_row(session: AsyncSession, table: Table, row_id: int) -> None:
@@ -111,3 +143,47 @@ class SqlAbsenceRepository(SqlRepository[AbsenceRequest]):
             absence_requests.c.end_date >= day,
         )
         return list((await self.session.exec(query)).all())
+
+
+class SqlTimeEntryRepository(SqlRepository[TimeEntry]):
+    aggregate = TimeEntry
+
+    async def insert(self, entry: TimeEntry, /) -> None:
+        self.add(entry)
+        try:
+            # Now rather than at commit, so that only this row's unique key is in question.
+            await self.session.flush()
+        except IntegrityError as exc:
+            raise already_clocked_in(entry.schedule_id) from exc
+
+    async def for_session(self, schedule_id: int, /, for_update: bool = False) -> TimeEntry | None:
+        if for_update:
+            # As `lock_row`, by the session's unique key.
+            column = time_entries.c.schedule_id
+            await self.session.exec(
+                update(time_entries).where(column == schedule_id).values(schedule_id=column)
+            )
+        query = select(TimeEntry).where(time_entries.c.schedule_id == schedule_id)
+        return self.track((await self.session.exec(query)).first())
+
+    async def for_sessions(self, schedule_ids: Collection[int], /) -> list[TimeEntry]:
+        if not schedule_ids:
+            return []
+        query = select(TimeEntry).where(time_entries.c.schedule_id.in_(schedule_ids))
+        # Read only: not tracked, nothing of theirs is committed.
+        return list((await self.session.exec(query)).all())
+
+
+class SqlActivityLogRepository(SqlRepository[ActivityLog]):
+    aggregate = ActivityLog
+
+    async def get(self, id: Any, for_update: bool = False) -> ActivityLog | None:
+        if for_update:
+            await lock_row(self.session, activity_logs, id)
+        return await super().get(id)
+
+    async def newest_first(
+        self, schedule_id: int, cursor: str | None, limit: int
+    ) -> tuple[list[ActivityLog], str | None]:
+        query = select(ActivityLog).where(activity_logs.c.schedule_id == schedule_id)
+        return await newest_first(self.session, query, activity_logs.c.id, cursor, limit)

@@ -6,10 +6,18 @@ from sqlalchemy.orm import registry, relationship
 from sqlalchemy.orm.collections import attribute_keyed_dict
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from contracts.trainers import REASON_MAX, AbsenceStatus
+from contracts.trainers import (
+    ACTIVITY_MAX,
+    LOCATION_MAX,
+    NOTES_MAX,
+    REASON_MAX,
+    AbsenceStatus,
+)
 from database.inbox import INBOX_TABLE
 from database.outbox import OUTBOX_TABLE
 from trainers.domain.absence import AbsenceRequest
+from trainers.domain.activity_log import ActivityLog
+from trainers.domain.time_entry import TimeEntry
 from trainers.domain.trainer import AvailableDate, Trainer
 
 metadata = MetaData()
@@ -55,7 +63,52 @@ absence_requests = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
-TABLES = [trainers, trainer_availability, absence_requests, OUTBOX_TABLE, INBOX_TABLE]
+# Sessions are bookings'; their trainer, parent and date are copied from bookings' answer at
+# clock-in. No foreign key to `trainers`: the trainer id is bookings' record of the assignment.
+time_entries = Table(
+    "time_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # One entry per session: of two racing clock-ins, the second insert fails (a conflict).
+    Column("schedule_id", Integer, nullable=False, unique=True),
+    Column("trainer_id", Integer, nullable=False, index=True),
+    Column("trainer_user_id", Integer, nullable=False),
+    Column("parent_id", Integer, nullable=False),
+    Column("session_date", Date, nullable=False),
+    Column("clocked_in_at", UTCDateTime, nullable=False),
+    Column("clock_in_location", String(LOCATION_MAX), nullable=True),
+    Column("clocked_out_at", UTCDateTime, nullable=True),
+    Column("clock_out_location", String(LOCATION_MAX), nullable=True),
+    Column("activity", String(ACTIVITY_MAX), nullable=True),
+    Column("activity_location", String(LOCATION_MAX), nullable=True),
+    Column("activity_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+activity_logs = Table(
+    "activity_logs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("schedule_id", Integer, nullable=False, index=True),
+    Column("trainer_id", Integer, nullable=False),
+    Column("trainer_user_id", Integer, nullable=False),
+    Column("parent_id", Integer, nullable=False),
+    Column("activity", String(ACTIVITY_MAX), nullable=False),
+    Column("notes", String(NOTES_MAX), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+TABLES = [
+    trainers,
+    trainer_availability,
+    absence_requests,
+    time_entries,
+    activity_logs,
+    OUTBOX_TABLE,
+    INBOX_TABLE,
+]
 
 _mapper = registry(metadata=metadata)
 
@@ -82,3 +135,5 @@ def map_aggregates() -> None:
         },
     )
     _mapper.map_imperatively(AbsenceRequest, absence_requests)
+    _mapper.map_imperatively(TimeEntry, time_entries)
+    _mapper.map_imperatively(ActivityLog, activity_logs)

@@ -1,9 +1,14 @@
 """Who may do what in trainers: pure functions of the actor and what they act on.
 
-Parents may do nothing here (403). A trainer acts only on their own profile, availability and
-absences; someone else's looks exactly like one that does not exist (404, docs/rest.md).
+Parents may do nothing with profiles, availability and absences (403). A trainer acts only on
+their own; someone else's looks exactly like one that does not exist (404, docs/rest.md).
+
+A session's time and activity are for whoever bookings lets see the session (its parent, its
+trainer, admins); anyone else has already been told it does not exist. Of those, only its
+assigned trainer keeps its time and writes its logs (an admin may clock in and out for them).
 """
 
+from contracts.bookings import ScheduleDetails
 from contracts.envelope import Actor, Role
 from contracts.errors import ErrorCode, ServiceError
 
@@ -38,3 +43,23 @@ def absences_visible_to(actor: Actor, trainer_id: int | None) -> tuple[int | Non
     if actor.role is Role.admin:
         return trainer_id, None
     return None, actor.user_id
+
+
+def is_session_trainer(actor: Actor, session: ScheduleDetails) -> bool:
+    return session.trainer_user_id is not None and is_trainer_user(actor, session.trainer_user_id)
+
+
+def require_session_trainer(
+    actor: Actor, session: ScheduleDetails, action: str, admins: bool = False
+) -> None:
+    """The session's assigned trainer; with `admins`, an admin for them too. Anyone else who
+    can see the session may not (403)."""
+    if is_session_trainer(actor, session) or (admins and actor.role is Role.admin):
+        return
+    who = "the session's assigned trainer" + (" (or an admin for them)" if admins else "")
+    raise ServiceError(ErrorCode.forbidden, f"only {who} {action}")
+
+
+def is_trainer_user(actor: Actor, trainer_user_id: int) -> bool:
+    """That trainer themself; an admin acting for them is not."""
+    return actor.role is Role.trainer and actor.user_id == trainer_user_id

@@ -1,2 +1,3 @@
-"""The use cases of trainers: `async def handler(command, uow) -> reply`, one module per
-aggregate (and one for the assignability question bookings asks)."""
+"""The use cases of trainers: `async def handler(command, uow, *ports) -> reply`, one module per
+aggregate, one for the assignability question bookings asks, and one for reading sessions'
+activity."""

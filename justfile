@@ -45,3 +45,4 @@ doctor:
 # run the benchmarks under bench/
 bench:
     uv run python bench/realtime_broadcast.py
+    uv run python bench/admin_today.py

@@ -1,14 +1,17 @@
 """End-to-end tier: the whole stack as `./dev up` starts it, driven over REST and real Echo."""
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from testkit.echo import EchoClient
+from testkit.echo import EchoClient, matching
 from testkit.stack import RunningStack
+from testkit.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -80,3 +83,79 @@ async def echo_for(
 @pytest.fixture
 def spans_file(stack: RunningStack) -> Path:
     return stack.spans_file
+
+
+# --- hearing frames: what the trigger table promises each listener (docs/triggers.md) ---
+
+FRAME = "LiveRefreshContextsUpdated"
+BOOKINGS = ["bookings"]
+SESSION = ["bookings", "trainer_schedules"]
+AVAILABILITY = ["trainer_availability", "trainer_schedules"]
+CHILDREN = ["children"]
+
+
+@dataclass
+class Listener:
+    """One page listening on one channel, and the frames the trigger table promises it."""
+
+    page: EchoClient
+    channel: str
+    expected: list[list[str]] = field(default_factory=list)
+
+    def frames(self) -> list[list[str]]:
+        seen = self.page.seen(matching(type="event", event=FRAME, channel=self.channel))
+        return [frame["data"]["contexts"] for frame in seen]
+
+
+@dataclass
+class Audience:
+    listeners: dict[str, Listener]
+
+    async def hears(self, **frames_by_listener: list[list[str]]) -> None:
+        """The last step sent these frames (each a list of contexts), and every other listener
+        heard nothing new."""
+        for name, frames in frames_by_listener.items():
+            self.listeners[name].expected.extend(frames)
+
+        async def settled() -> bool:
+            return all(lst.frames() == lst.expected for lst in self.listeners.values())
+
+        try:
+            await eventually(settled, timeout=10)
+        except TimeoutError:
+            got = {name: (lst.frames(), lst.expected) for name, lst in self.listeners.items()}
+            pytest.fail(f"frames (got, expected) per listener: {got}")
+
+
+async def new_user(api: httpx.AsyncClient, admin: Session, role: str, name: str) -> Session:
+    email = f"{role}-{uuid.uuid4().hex[:8]}@cams.test"
+    created = await api.post(
+        "/users",
+        headers=admin.headers,
+        json={"email": email, "name": name, "role": role, "password": PASSWORD},
+    )
+    assert created.status_code == 201, created.text
+    return await login(api, email)
+
+
+async def trainer_profile(api: httpx.AsyncClient, trainer: Session) -> dict[str, Any]:
+    """The profile the trainers service makes from the gateway's UserCreated."""
+
+    async def profile() -> dict[str, Any] | None:
+        answer = await api.get("/trainers/me", headers=trainer.headers)
+        return answer.json() if answer.status_code == 200 else None
+
+    return await eventually(profile, timeout=15)
+
+
+async def listen(stack: RunningStack, who: Session, name: str, channel: str) -> Listener:
+    page = await echo_for(stack, who, name)
+    await page.subscribe("private", channel.removeprefix("private-"), events=[FRAME])
+    await page.wait_for(matching(type="subscribed", channel=channel))
+    return Listener(page, channel)
+
+
+def ok(answer: httpx.Response, status: int = 200) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    body: dict[str, Any] = answer.json()
+    return body

@@ -6,92 +6,25 @@ every step each listener's frames must equal what the table predicts so far; at 
 listener gets one more frame of its own (a sentinel sent after everything else on the same
 streams), so a frame that went astray earlier would already have been seen."""
 
-import uuid
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
-from testkit.echo import EchoClient, matching
 from testkit.stack import RunningStack
-from testkit.waiting import eventually
 
-from .conftest import PASSWORD, Session, echo_for, login
-
-FRAME = "LiveRefreshContextsUpdated"
-BOOKINGS = ["bookings"]
-SESSION = ["bookings", "trainer_schedules"]
-AVAILABILITY = ["trainer_availability", "trainer_schedules"]
-CHILDREN = ["children"]
-
-
-@dataclass
-class Listener:
-    """One page listening on one channel, and the frames the trigger table promises it."""
-
-    page: EchoClient
-    channel: str
-    expected: list[list[str]] = field(default_factory=list)
-
-    def frames(self) -> list[list[str]]:
-        seen = self.page.seen(matching(type="event", event=FRAME, channel=self.channel))
-        return [frame["data"]["contexts"] for frame in seen]
-
-
-@dataclass
-class Audience:
-    listeners: dict[str, Listener]
-
-    async def hears(self, **frames_by_listener: list[list[str]]) -> None:
-        """The last step sent these frames (each a list of contexts), and every other listener
-        heard nothing new."""
-        for name, frames in frames_by_listener.items():
-            self.listeners[name].expected.extend(frames)
-
-        async def settled() -> bool:
-            return all(lst.frames() == lst.expected for lst in self.listeners.values())
-
-        try:
-            await eventually(settled, timeout=10)
-        except TimeoutError:
-            got = {name: (lst.frames(), lst.expected) for name, lst in self.listeners.items()}
-            pytest.fail(f"frames (got, expected) per listener: {got}")
-
-
-async def new_user(api: httpx.AsyncClient, admin: Session, role: str, name: str) -> Session:
-    email = f"{role}-{uuid.uuid4().hex[:8]}@cams.test"
-    created = await api.post(
-        "/users",
-        headers=admin.headers,
-        json={"email": email, "name": name, "role": role, "password": PASSWORD},
-    )
-    assert created.status_code == 201, created.text
-    return await login(api, email)
-
-
-async def trainer_profile(api: httpx.AsyncClient, trainer: Session) -> dict[str, Any]:
-    """The profile the trainers service makes from the gateway's UserCreated."""
-
-    async def profile() -> dict[str, Any] | None:
-        answer = await api.get("/trainers/me", headers=trainer.headers)
-        return answer.json() if answer.status_code == 200 else None
-
-    return await eventually(profile, timeout=15)
-
-
-async def listen(stack: RunningStack, who: Session, name: str, channel: str) -> Listener:
-    page = await echo_for(stack, who, name)
-    await page.subscribe("private", channel.removeprefix("private-"), events=[FRAME])
-    await page.wait_for(matching(type="subscribed", channel=channel))
-    return Listener(page, channel)
-
-
-def ok(answer: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    body: dict[str, Any] = answer.json()
-    return body
+from .conftest import (
+    AVAILABILITY,
+    BOOKINGS,
+    CHILDREN,
+    SESSION,
+    Audience,
+    listen,
+    login,
+    new_user,
+    ok,
+    trainer_profile,
+)
 
 
 async def test_book_set_availability_assign_and_pay_each_heard_by_exactly_its_channels(

@@ -5,7 +5,7 @@ its own database of the same kind)."""
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ from bookings.bootstrap import start as start_bookings
 from bookings.settings import BookingsSettings
 from gateway.bootstrap import SERVICE as GATEWAY
 from gateway.bootstrap import start as start_gateway
+from gateway.business_day import local_time_zone_name
 from gateway.settings import GatewaySettings
 from runtime.process import Running
 from runtime.service import migrate
@@ -33,6 +34,9 @@ PASSWORD = "password"
 DECLINED = Decimal("13.13")
 
 Gateway = tuple[httpx.AsyncClient, GatewaySettings]
+# The business day of the gateway and of trainers alike (docs/rest.md), named explicitly: the
+# machine's zone, whose date bookings also reads when it refuses a session in the past.
+BUSINESS_TIME_ZONE = local_time_zone_name()
 
 
 class Started:
@@ -91,10 +95,14 @@ async def running_bookings(nats_url: str, database_url: str) -> AsyncIterator[St
 
 
 @asynccontextmanager
-async def running_trainers(nats_url: str, database_url: str) -> AsyncIterator[Started]:
+async def running_trainers(
+    nats_url: str, database_url: str, **settings: Any
+) -> AsyncIterator[Started]:
     await migrate(TRAINERS, database_url)
     started = Started(
-        await start_trainers(TrainersSettings(NATS_URL=nats_url, database_url=database_url))
+        await start_trainers(
+            TrainersSettings(NATS_URL=nats_url, database_url=database_url, **settings)
+        )
     )
     try:
         yield started
@@ -157,6 +165,8 @@ class Stack:
     settings: GatewaySettings
     bookings: Started
     trainers: Started
+    # Each service's database, to start it again on the same data.
+    databases: dict[str, str] = field(default_factory=dict)
 
     async def login(self, email: str, password: str = PASSWORD) -> User:
         answer = ok(
@@ -190,10 +200,14 @@ async def stack(
     nats_server: NatsServer, database_url: str, database_for: DatabaseFor
 ) -> AsyncIterator[Stack]:
     url = nats_server.url
+    databases = {name: await database_for(name) for name in ("bookings", "trainers")}
+    zone = BUSINESS_TIME_ZONE
     async with (
-        running_bookings(url, await database_for("bookings")) as booked,
-        running_trainers(url, await database_for("trainers")) as trained,
+        running_bookings(url, databases["bookings"]) as booked,
+        running_trainers(url, databases["trainers"], business_time_zone=zone) as trained,
         # A service may take its time: a stopped one is still refused at once (no responders).
-        running_gateway(url, database_url, request_timeout_seconds=5.0) as (client, settings),
+        running_gateway(
+            url, database_url, request_timeout_seconds=5.0, business_time_zone=zone
+        ) as (client, settings),
     ):
-        yield Stack(client, settings, booked, trained)
+        yield Stack(client, settings, booked, trained, databases)

@@ -7,6 +7,7 @@ from gateway.idempotency import HEADER, REPLAYED, IdempotencyMiddleware, KeyStor
 from gateway.metrics import MetricsMiddleware
 from gateway.routes import (
     absences,
+    activity_logs,
     admin,
     auth,
     bookings,
@@ -16,6 +17,7 @@ from gateway.routes import (
     live_refresh,
     ops,
     schedules,
+    time,
     trainers,
     users,
 )
@@ -35,6 +37,8 @@ def create_app(state: GatewayState) -> FastAPI:
         children,
         bookings,
         schedules,
+        time,
+        activity_logs,
         trainers,
         absences,
         admin,

@@ -12,6 +12,7 @@ from contracts import trainers as t
 from contracts.envelope import Actor, R, Request, Role
 from contracts.errors import ErrorCode, ServiceError
 from gateway import users
+from gateway.business_day import today_in
 from gateway.state import GatewayState
 from messaging.requests import request
 
@@ -50,7 +51,8 @@ async def seed_demo_day(state: GatewayState) -> None:
     """On every start, so the demo always has a today: the trainer available from today for
     `AVAILABLE_DAYS`, and the parent's child booked with a session today. Runs in the background:
     the trainer's profile appears only once the trainers service has read `UserCreated`."""
-    today = date.today()
+    # The business day, the one the trainers service lets the demo trainer clock in on.
+    today = today_in(state.settings.business_zone)
     trainer = await _demo_actor(state, "trainer@cams.test")
     if trainer is not None:
         await _trainer_available(state.nc, trainer, today)

@@ -1,8 +1,11 @@
 """Configuration of the gateway, from the environment (prefix GATEWAY_)."""
 
-from pydantic import Field, SecretStr
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from gateway.business_day import local_time_zone_name, zone_of
 from runtime.settings import DatabaseServiceSettings
 
 
@@ -36,6 +39,20 @@ class GatewaySettings(DatabaseServiceSettings):
     idempotency_max_body_bytes: int = Field(default=64 * 1024, ge=0)
     idempotency_lease_seconds: float = Field(default=60.0, gt=0)
 
+    # The IANA zone whose "today" `GET /admin/today` shows (docs/rest.md): the machine's own
+    # unless set; it should be the trainers service's too, which refuses a clock-in on another day.
+    business_time_zone: str = Field(default_factory=local_time_zone_name)
+
     # Demo users are seeded only in the dev profile.
     seed_demo_users: bool = False
     dev_password: SecretStr = SecretStr("password")
+
+    @field_validator("business_time_zone")
+    @classmethod
+    def _iana_zone(cls, value: str) -> str:
+        zone_of(value)
+        return value
+
+    @property
+    def business_zone(self) -> ZoneInfo:
+        return zone_of(self.business_time_zone)

@@ -1,20 +1,23 @@
-"""/admin: an admin's bulk actions, sent to the service that owns what they change."""
+"""/admin: an admin's bulk actions, sent to the service that owns what they change, and the
+day's activity (`views.today`)."""
 
-from datetime import date
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
 from contracts import bookings as c
+from gateway.business_day import today_in
 from gateway.routes.building import build
-from gateway.routes.deps import CurrentUser, ServicesDep, actor_of
+from gateway.routes.deps import AdminUser, CurrentUser, ServicesDep, StateDep, actor_of
+from gateway.views.today import TodayView, today_view
 
 router = APIRouter(prefix="/admin", tags=["admin views"])
 
 
 class CancelDayBody(BaseModel):
-    date: date
+    date: dt.date
     location: str | None = None
 
 
@@ -25,3 +28,13 @@ async def cancel_schedules_of_day(
     return await services.ask(
         build(c.CancelSchedulesOfDay, actor=actor_of(user), date=body.date, location=body.location)
     )
+
+
+@router.get("/today", response_model=TodayView)
+async def todays_activity(
+    user: AdminUser, state: StateDep, services: ServicesDep, date: dt.date | None = None
+) -> Any:
+    """The business day's sessions (`?date=` another day): in progress, upcoming, finished."""
+    zone = state.settings.business_time_zone
+    day = date or today_in(state.settings.business_zone)
+    return await today_view(services, actor_of(user), day, zone)

@@ -1,4 +1,5 @@
-"""/schedules: sessions across bookings, and assigning a trainer; sent to bookings."""
+"""/schedules: sessions across bookings, and assigning a trainer; sent to bookings (one session
+is read with its activity from trainers: `views.session`)."""
 
 import datetime as dt
 from typing import Any
@@ -12,6 +13,7 @@ from gateway.routes.building import build
 from gateway.routes.deps import CurrentUser, ServicesDep, actor_of
 from gateway.routes.errors import field_error
 from gateway.schemas import UserPublic
+from gateway.views.session import SessionView, session_view
 
 router = APIRouter(prefix="/schedules", tags=["sessions"])
 
@@ -83,9 +85,10 @@ async def list_schedules(
     )
 
 
-@router.get("/{schedule_id}", response_model=c.ScheduleDetails)
+@router.get("/{schedule_id}", response_model=SessionView)
 async def get_schedule(schedule_id: int, user: CurrentUser, services: ServicesDep) -> Any:
-    return await services.ask(c.GetSchedule(actor=actor_of(user), schedule_id=schedule_id))
+    """The session with its clock-in state, latest activity and activity logs."""
+    return await session_view(services, actor_of(user), schedule_id)
 
 
 @router.patch("/{schedule_id}", response_model=c.ScheduleDetails)

@@ -1,0 +1,2 @@
+"""Composed views: the only place the gateway joins two services' answers (docs/rest.md,
+"Composed views"); the routes that answer them stay thin."""

@@ -4,7 +4,7 @@ behind."""
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import orjson
@@ -63,12 +63,46 @@ TRIGGER_POINTS: list[tuple[Event, list[str], set[str]]] = [
         ["notifications"],
         {f"private-live-refresh.{PARENT}"},
     ),
+    (
+        n.NotificationMarkedRead(notification_id=1, recipient_id=PARENT),
+        ["notifications"],
+        {f"private-live-refresh.{PARENT}"},
+    ),
+    (
+        n.NotificationsMarkedRead(recipient_id=PARENT, up_to_id=9, marked=3),
+        ["notifications"],
+        {f"private-live-refresh.{PARENT}"},
+    ),
+    (
+        n.NotificationArchived(notification_id=1, recipient_id=PARENT),
+        ["notifications"],
+        {f"private-live-refresh.{PARENT}"},
+    ),
+    (
+        n.ActivityRecorded(entry_id=1, verb="created", object_type="child"),
+        ["activity"],
+        {ADMIN_CHANNEL},
+    ),
     (b.BookingCreated(**BOOKING), ["bookings"], PARENT_TRAINER_ADMINS),
     (b.BookingUpdated(**BOOKING), ["bookings"], PARENT_TRAINER_ADMINS),
     (b.BookingDeleted(**BOOKING), ["bookings"], PARENT_TRAINER_ADMINS),
     (b.ScheduleCreated(**SCHEDULE), SESSION_CONTEXTS, PARENT_TRAINER_ADMINS),
     (b.ScheduleUpdated(**SCHEDULE), SESSION_CONTEXTS, PARENT_TRAINER_ADMINS),
     (b.ScheduleDeleted(**SCHEDULE), SESSION_CONTEXTS, PARENT_TRAINER_ADMINS),
+    (
+        b.ScheduleCancelled(
+            **SCHEDULE, session_date=date(2026, 1, 2), start_time=time(9), child_name="Sam"
+        ),
+        SESSION_CONTEXTS,
+        PARENT_TRAINER_ADMINS,
+    ),
+    (
+        b.SchedulesCancelledInBulk(
+            date=date(2026, 1, 2), schedule_ids=[5], parent_ids=[PARENT], trainer_user_ids=[TRAINER]
+        ),
+        SESSION_CONTEXTS,
+        {ADMIN_CHANNEL},
+    ),
     (
         b.TrainerAssigned(**SCHEDULE, trainer_id=3, session_date=date(2026, 1, 2)),
         SESSION_CONTEXTS,

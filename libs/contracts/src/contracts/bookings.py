@@ -423,6 +423,30 @@ class ScheduleDeleted(ScheduleEvent):
     subject: ClassVar[str] = "bookings.events.schedule.deleted"
 
 
+class ScheduleCancelled(ScheduleEvent):
+    """A session was cancelled: by its parent, by an admin, or with its booking. (The admin's
+    bulk cancel of a day is one `SchedulesCancelledInBulk` instead.)"""
+
+    subject: ClassVar[str] = "bookings.events.schedule.cancelled"
+
+    session_date: date
+    start_time: time
+    child_name: str
+
+
+class SchedulesCancelledInBulk(Event):
+    """An admin cancelled every scheduled session of a day at once: one event for the whole
+    change, naming whom it touched."""
+
+    subject: ClassVar[str] = "bookings.events.schedule.cancelled_in_bulk"
+
+    date: date
+    location: str | None = None
+    schedule_ids: list[int]
+    parent_ids: list[int]
+    trainer_user_ids: list[int]
+
+
 class TrainerAssigned(ScheduleEvent):
     """A trainer was assigned to a session; the schedule's trainer fields name them. A trainer
     replaced by this assignment is `previous_trainer_user_id`: their calendar changed too."""
@@ -432,6 +456,9 @@ class TrainerAssigned(ScheduleEvent):
     trainer_id: int
     session_date: date
     previous_trainer_user_id: int | None = None
+    trainer_name: str | None = None
+    child_name: str | None = None
+    start_time: time | None = None
 
 
 class PaymentProcessed(Event):

@@ -213,6 +213,8 @@ class AbsenceRequestEvent(Event):
     trainer_id: int
     trainer_user_id: int
     status: str
+    start_date: date | None = None
+    end_date: date | None = None
 
 
 class AbsenceRequestCreated(AbsenceRequestEvent):

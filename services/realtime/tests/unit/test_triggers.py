@@ -1,7 +1,7 @@
 """The trigger table without NATS: what `resolve` makes of every row, and that the table names
 every event on the streams the router reads, routed or explicitly silent."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -46,12 +46,37 @@ CASES: list[tuple[Event, Delivery | None]] = [
         n.NotificationCreated(notification_id=1, recipient_id=PARENT, category="c", title="t"),
         to((C.notifications,), PARENT, admins=False),
     ),
+    (
+        n.NotificationMarkedRead(notification_id=1, recipient_id=PARENT),
+        to((C.notifications,), PARENT, admins=False),
+    ),
+    (
+        n.NotificationsMarkedRead(recipient_id=PARENT, up_to_id=9, marked=3),
+        to((C.notifications,), PARENT, admins=False),
+    ),
+    (
+        n.NotificationArchived(notification_id=1, recipient_id=PARENT),
+        to((C.notifications,), PARENT, admins=False),
+    ),
+    (n.ActivityRecorded(entry_id=1, verb="created", object_type="child"), to((C.activity,))),
     (b.BookingCreated(**BOOKING), to((C.bookings,), PARENT, TRAINER, OTHER_TRAINER)),
     (b.BookingUpdated(**BOOKING), to((C.bookings,), PARENT, TRAINER, OTHER_TRAINER)),
     (b.BookingDeleted(**BOOKING), to((C.bookings,), PARENT, TRAINER, OTHER_TRAINER)),
     (b.ScheduleCreated(**SCHEDULE), to(SESSION_CONTEXTS, PARENT, TRAINER)),
     (b.ScheduleUpdated(**SCHEDULE), to(SESSION_CONTEXTS, PARENT, TRAINER)),
     (b.ScheduleDeleted(**SCHEDULE), to(SESSION_CONTEXTS, PARENT, TRAINER)),
+    (
+        b.ScheduleCancelled(
+            **SCHEDULE, session_date=date(2026, 1, 2), start_time=time(9), child_name="Sam"
+        ),
+        to(SESSION_CONTEXTS, PARENT, TRAINER),
+    ),
+    (
+        b.SchedulesCancelledInBulk(
+            date=date(2026, 1, 2), schedule_ids=[5], parent_ids=[PARENT], trainer_user_ids=[TRAINER]
+        ),
+        to(SESSION_CONTEXTS),
+    ),
     (
         b.TrainerAssigned(**SCHEDULE, trainer_id=3, session_date=date(2026, 1, 2)),
         to(SESSION_CONTEXTS, PARENT, TRAINER),

@@ -35,15 +35,26 @@ AVAILABILITY = (C.trainer_availability, C.trainer_schedules)
 PARENT_AND_TRAINER = ("parent_id", "trainer_user_id")
 
 TRIGGERS: dict[type[Event], Trigger] = {
-    n.NotificationCreated: Trigger((C.notifications,), ("recipient_id",), admins=False),
+    **dict.fromkeys(
+        (
+            n.NotificationCreated,
+            n.NotificationMarkedRead,
+            n.NotificationsMarkedRead,
+            n.NotificationArchived,
+        ),
+        Trigger((C.notifications,), ("recipient_id",), admins=False),
+    ),
+    n.ActivityRecorded: Trigger((C.activity,), (), admins=True),
     **dict.fromkeys(
         (b.BookingCreated, b.BookingUpdated, b.BookingDeleted),
         Trigger((C.bookings,), ("parent_id", "trainer_user_ids"), admins=True),
     ),
     **dict.fromkeys(
-        (b.ScheduleCreated, b.ScheduleUpdated, b.ScheduleDeleted),
+        (b.ScheduleCreated, b.ScheduleUpdated, b.ScheduleCancelled, b.ScheduleDeleted),
         Trigger(SESSION, PARENT_AND_TRAINER, admins=True),
     ),
+    # A bulk action is one admin-only refresh; those it touched hear of it by notification.
+    b.SchedulesCancelledInBulk: Trigger(SESSION, (), admins=True),
     # A reassignment changes the replaced trainer's calendar as well.
     b.TrainerAssigned: Trigger(
         SESSION, (*PARENT_AND_TRAINER, "previous_trainer_user_id"), admins=True

@@ -46,3 +46,4 @@ doctor:
 bench:
     uv run python bench/realtime_broadcast.py
     uv run python bench/admin_today.py
+    uv run python bench/notifications_bell.py

@@ -92,19 +92,30 @@ BOOKINGS = ["bookings"]
 SESSION = ["bookings", "trainer_schedules"]
 AVAILABILITY = ["trainer_availability", "trainer_schedules"]
 CHILDREN = ["children"]
+NOTIFICATIONS = ["notifications"]
+ACTIVITY = ["activity"]
 
 
 @dataclass
 class Listener:
-    """One page listening on one channel, and the frames the trigger table promises it."""
+    """One page listening on one channel, and the frames the trigger table promises it.
+
+    Frames of different streams keep no order between them (a change's own frame and the frame
+    of the notification it causes), so frames compare as a multiset. The admin's `activity`
+    frames (one per domain event, from the feed) are counted only where a test asks for them."""
 
     page: EchoClient
     channel: str
     expected: list[list[str]] = field(default_factory=list)
+    counts_activity: bool = False
 
     def frames(self) -> list[list[str]]:
         seen = self.page.seen(matching(type="event", event=FRAME, channel=self.channel))
-        return [frame["data"]["contexts"] for frame in seen]
+        contexts = [frame["data"]["contexts"] for frame in seen]
+        return [c for c in contexts if self.counts_activity or c != ACTIVITY]
+
+    def settled(self) -> bool:
+        return sorted(self.frames()) == sorted(self.expected)
 
 
 @dataclass
@@ -118,7 +129,7 @@ class Audience:
             self.listeners[name].expected.extend(frames)
 
         async def settled() -> bool:
-            return all(lst.frames() == lst.expected for lst in self.listeners.values())
+            return all(listener.settled() for listener in self.listeners.values())
 
         try:
             await eventually(settled, timeout=10)
@@ -159,3 +170,17 @@ def ok(answer: httpx.Response, status: int = 200) -> dict[str, Any]:
     assert answer.status_code == status, answer.text
     body: dict[str, Any] = answer.json()
     return body
+
+
+async def unread(api: httpx.AsyncClient, who: Session) -> int:
+    return int(ok(await api.get("/notifications/unread-count", headers=who.headers))["count"])
+
+
+async def notified(api: httpx.AsyncClient, who: Session, count: int) -> None:
+    """Wait until `who` has `count` unread notifications (the dispatcher runs behind the change
+    that causes them): a listener opened after that hears none of them."""
+
+    async def reached() -> bool:
+        return await unread(api, who) == count
+
+    await eventually(reached, timeout=15)

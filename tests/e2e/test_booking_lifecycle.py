@@ -17,6 +17,7 @@ from .conftest import (
     AVAILABILITY,
     BOOKINGS,
     CHILDREN,
+    NOTIFICATIONS,
     SESSION,
     Audience,
     listen,
@@ -96,7 +97,10 @@ async def test_book_set_availability_assign_and_pay_each_heard_by_exactly_its_ch
             )
         )
         assert assigned["trainer_user_id"] == trainer.id
-        await audience.hears(parent=[SESSION], trainer=[SESSION], admin=[SESSION])
+        # With its "Trainer assigned to session" notification for the parent and the trainer.
+        await audience.hears(
+            parent=[SESSION, NOTIFICATIONS], trainer=[SESSION, NOTIFICATIONS], admin=[SESSION]
+        )
 
         mine = ok(await api.get("/schedules?trainer=me", headers=trainer.headers))
         assert [s["id"] for s in mine["items"]] == [session["id"]]
@@ -111,6 +115,7 @@ async def test_book_set_availability_assign_and_pay_each_heard_by_exactly_its_ch
         )
         assert payment["status"] == "processed" and payment["reference"]
         # PaymentProcessed is silent (docs/triggers.md): the payer hears of it through the bell.
+        await audience.hears(parent=[NOTIFICATIONS])
 
         absence = ok(
             await api.post(
@@ -128,7 +133,7 @@ async def test_book_set_availability_assign_and_pay_each_heard_by_exactly_its_ch
                 json={"status": "approved"},
             )
         )
-        await audience.hears(trainer=[AVAILABILITY], admin=[AVAILABILITY])
+        await audience.hears(trainer=[AVAILABILITY, NOTIFICATIONS], admin=[AVAILABILITY])
 
         ok(
             await api.patch(
@@ -149,8 +154,9 @@ async def test_book_set_availability_assign_and_pay_each_heard_by_exactly_its_ch
             await api.post("/admin/schedules/cancel", headers=admin.headers, json={"date": day})
         )
         assert session["id"] in cancelled["schedule_ids"]
-        # The bulk action is one admin-only refresh, not a frame per session.
-        await audience.hears(admin=[SESSION])
+        # The bulk action is one admin-only refresh, not a frame per session; those it touched
+        # get one notification each.
+        await audience.hears(admin=[SESSION], parent=[NOTIFICATIONS], trainer=[NOTIFICATIONS])
 
         # Sentinels: one more frame for every listener, after everything above on both streams.
         ok(await api.patch(f"/children/{child['id']}", headers=parent.headers, json={"name": "K"}))
@@ -214,6 +220,8 @@ async def test_refusals_are_clear_and_change_nothing(
         )
     )
 
+    # Listening from the start, so that no frame of the set-up can arrive as a refusal's.
+    listener = await listen(stack, parent, "refused-parent", f"private-live-refresh.{parent.id}")
     child = ok(
         await api.post(
             "/children", headers=parent.headers, json={"name": "Ned", "date_of_birth": "2016-02-02"}
@@ -251,7 +259,10 @@ async def test_refusals_are_clear_and_change_nothing(
         )
     )
 
-    listener = await listen(stack, parent, "refused-parent", f"private-live-refresh.{parent.id}")
+    # Everything the set-up sent the parent, then (below) nothing for any refusal.
+    await Audience({"parent": listener}).hears(
+        parent=[CHILDREN, BOOKINGS, *[SESSION] * 4, SESSION, NOTIFICATIONS]
+    )
     try:
         refusals = [
             (

@@ -118,6 +118,55 @@ async def test_a_crashed_service_is_reported_and_restarted(own_stack: RunningSta
     assert "trainers crashed" in own_stack.log()
 
 
+async def test_notifications_killed_while_events_flow_makes_each_notification_once(
+    own_stack: RunningStack,
+) -> None:
+    """The notifications service is killed (SIGKILL, no goodbye) while checklists are being
+    submitted, and restarted by `./dev up`: every "Child checklist submitted" exists exactly once
+    (docs/faults.md)."""
+    async with httpx.AsyncClient(base_url=own_stack.api, timeout=15) as api:
+        parent = await login(api, "parent@cams.test")
+        admin = await login(api, "admin@cams.test")
+        submitted: list[int] = []
+        killed = 0
+        for n in range(12):
+            child = await api.post(
+                "/children",
+                headers=parent.headers,
+                json={"name": f"Flow {n}", "date_of_birth": "2017-07-07"},
+            )
+            assert child.status_code == 201, child.text
+            answer = await api.post(
+                f"/children/{child.json()['id']}/checklist",
+                headers=parent.headers,
+                json={"answers": {"n": n}},
+            )
+            assert answer.status_code == 200, answer.text
+            submitted.append(child.json()["id"])
+            if n == 4:
+                killed = own_stack.signal_service("notifications", signal.SIGKILL)
+
+        async def restarted() -> bool:
+            return own_stack.pid_of("notifications") != killed
+
+        await eventually(restarted, timeout=20)
+
+        async def checklist_notes() -> list[str] | None:
+            answer = await api.get(
+                "/notifications",
+                headers=admin.headers,
+                params={"category": "child_checklist", "limit": 200},
+            )
+            if answer.status_code != 200:
+                return None
+            links = [note["link"] for note in answer.json()["items"]]
+            mine = [link for link in links if link in {f"/children/{c}" for c in submitted}]
+            return mine if len(mine) >= len(submitted) else None
+
+        links = await eventually(checklist_notes, timeout=30)
+        assert sorted(links) == sorted(f"/children/{c}" for c in submitted)
+
+
 async def test_realtime_crash_rest_still_works_and_clients_catch_up_from_versions(
     own_stack: RunningStack,
 ) -> None:

@@ -11,7 +11,9 @@ from testkit.stack import RunningStack
 
 from .conftest import (
     AVAILABILITY,
+    BOOKINGS,
     CHILDREN,
+    NOTIFICATIONS,
     SESSION,
     Audience,
     Session,
@@ -43,34 +45,8 @@ async def test_clock_in_and_what_i_am_doing_move_todays_activity_live(
     other_trainer = await new_user(api, admin, "trainer", "Ned Nobody")
     profile = await trainer_profile(api, trainer)
     today = date.today().isoformat()
-    ok(
-        await api.put(
-            f"/trainers/{profile['id']}/availability",
-            headers=trainer.headers,
-            json={"dates": [today]},
-        )
-    )
-    child = ok(
-        await api.post(
-            "/children", headers=parent.headers, json={"name": "Ivy", "date_of_birth": "2017-01-01"}
-        ),
-        201,
-    )
-    booking = ok(
-        await api.post("/bookings", headers=parent.headers, json={"child_id": child["id"]}), 201
-    )
-    session = ok(
-        await api.post(
-            f"/bookings/{booking['id']}/schedules",
-            headers=parent.headers,
-            json={"date": today, "start_time": "06:00", "end_time": "07:00", "location": "Field"},
-        ),
-        201,
-    )
-    path = f"/schedules/{session['id']}"
-    ok(await api.post(f"{path}/trainer", headers=admin.headers, json={"trainer_id": profile["id"]}))
-    assert (await todays_entry(api, admin, session["id"]))["bucket"] == "upcoming"
-
+    # Listening from the start: every frame of the set-up is expected too, so a slow router
+    # cannot pass one off as a frame of a later step.
     users = {
         "parent": (parent, f"private-live-refresh.{parent.id}"),
         "other_parent": (other_parent, f"private-live-refresh.{other_parent.id}"),
@@ -81,6 +57,41 @@ async def test_clock_in_and_what_i_am_doing_move_todays_activity_live(
     audience = Audience(
         {name: await listen(stack, who, name, channel) for name, (who, channel) in users.items()}
     )
+    ok(
+        await api.put(
+            f"/trainers/{profile['id']}/availability",
+            headers=trainer.headers,
+            json={"dates": [today]},
+        )
+    )
+    await audience.hears(trainer=[AVAILABILITY], admin=[AVAILABILITY])
+    child = ok(
+        await api.post(
+            "/children", headers=parent.headers, json={"name": "Ivy", "date_of_birth": "2017-01-01"}
+        ),
+        201,
+    )
+    await audience.hears(parent=[CHILDREN], admin=[CHILDREN])
+    booking = ok(
+        await api.post("/bookings", headers=parent.headers, json={"child_id": child["id"]}), 201
+    )
+    await audience.hears(parent=[BOOKINGS], admin=[BOOKINGS])
+    session = ok(
+        await api.post(
+            f"/bookings/{booking['id']}/schedules",
+            headers=parent.headers,
+            json={"date": today, "start_time": "06:00", "end_time": "07:00", "location": "Field"},
+        ),
+        201,
+    )
+    await audience.hears(parent=[SESSION], admin=[SESSION])
+    path = f"/schedules/{session['id']}"
+    ok(await api.post(f"{path}/trainer", headers=admin.headers, json={"trainer_id": profile["id"]}))
+    await audience.hears(
+        parent=[SESSION, NOTIFICATIONS], trainer=[SESSION, NOTIFICATIONS], admin=[SESSION]
+    )
+    assert (await todays_entry(api, admin, session["id"]))["bucket"] == "upcoming"
+
     everyone_watching = {"parent": [SESSION], "trainer": [SESSION], "admin": [SESSION]}
     try:
         # Refusals first: none of them is heard by anyone.

@@ -20,10 +20,10 @@ from contracts.bookings import (
     ListBookings,
     ListSchedules,
     ListSchedulesOfDay,
+    ScheduleCancelled,
     ScheduleCreated,
     ScheduleDeleted,
     ScheduleStatus,
-    ScheduleUpdated,
     TrainerAssigned,
     UpdateBooking,
     UpdateChild,
@@ -85,15 +85,16 @@ async def test_a_booking_lives_and_is_cancelled_with_its_sessions(
         TrainerAssigned,
         TrainerAssigned,
         BookingUpdated,
-        ScheduleUpdated,
-        ScheduleUpdated,
+        ScheduleCancelled,
+        ScheduleCancelled,
     ]
     assert isinstance(events[6], BookingUpdated)
     assert events[6].trainer_user_ids == [TRAINER.user_id]
-    assert {e.schedule_id for e in events[7:] if isinstance(e, ScheduleUpdated)} == {
-        first.id,
-        second.id,
-    }
+    assert {
+        (e.schedule_id, e.trainer_user_id, e.child_name)
+        for e in events[7:]
+        if isinstance(e, ScheduleCancelled)
+    } == {(first.id, TRAINER.user_id, "Ada"), (second.id, TRAINER.user_id, "Ada")}
 
 
 async def test_a_deleted_booking_takes_its_sessions_and_frees_its_child(

@@ -1,5 +1,6 @@
 """Integration: an admin cancels a day's sessions in one transaction, and the system hears of
-it once: one LiveRefreshRequested on LIVE_EVENTS, no Schedule* event on BOOKINGS_EVENTS."""
+it once: one SchedulesCancelledInBulk on BOOKINGS_EVENTS naming whom it touched, no event per
+session and no LiveRefreshRequested."""
 
 import datetime as dt
 
@@ -10,11 +11,12 @@ from nats.js import JetStreamContext
 from contracts.bookings import (
     CancelSchedulesOfDay,
     GetSchedule,
+    SchedulesCancelledInBulk,
     ScheduleStatus,
     UpdateSchedule,
 )
 from contracts.errors import ErrorCode
-from contracts.live import LIVE_EVENTS, Context, LiveRefreshRequested
+from contracts.live import LIVE_EVENTS
 from messaging.requests import request
 from testkit.contracts import assert_valid
 
@@ -24,7 +26,7 @@ from .steps import DAY, book, plan, refused
 pytestmark = pytest.mark.usefixtures("bookings")
 
 
-async def test_a_days_sessions_are_cancelled_with_one_refresh_for_admins(
+async def test_a_days_sessions_are_cancelled_with_one_event(
     nc: Client, js: JetStreamContext
 ) -> None:
     booking = await book(nc)
@@ -40,17 +42,14 @@ async def test_a_days_sessions_are_cancelled_with_one_refresh_for_admins(
     reply = await request(nc, CancelSchedulesOfDay(actor=ADMIN, date=DAY, location="Pool"))
 
     assert sorted(reply.schedule_ids) == [s.id for s in pool]
-    [msg] = await events_after(js, 1, stream=LIVE_EVENTS.name)
-    assert msg.subject == LiveRefreshRequested.subject
+    msg = (await events_after(js, before + 1))[-1]
+    assert msg.subject == SchedulesCancelledInBulk.subject
     assert_valid(msg.data or b"", msg.subject or "")
-    refresh = typed(msg)
-    assert isinstance(refresh, LiveRefreshRequested)
-    assert (refresh.contexts, refresh.user_ids, refresh.notify_admins, refresh.actor) == (
-        [Context.bookings, Context.trainer_schedules],
-        [],
-        True,
-        ADMIN,
-    )
+    event = typed(msg)
+    assert isinstance(event, SchedulesCancelledInBulk)
+    assert (event.date, event.location, event.actor) == (DAY, "Pool", ADMIN)
+    assert sorted(event.schedule_ids) == sorted(reply.schedule_ids)
+    assert (event.parent_ids, event.trainer_user_ids) == ([PARENT.user_id], [])
     statuses = {
         s.id: (await request(nc, GetSchedule(actor=PARENT, schedule_id=s.id))).status
         for s in (*pool, gym, done, tomorrow)
@@ -64,8 +63,8 @@ async def test_a_days_sessions_are_cancelled_with_one_refresh_for_admins(
 
     again = await request(nc, CancelSchedulesOfDay(actor=ADMIN, date=DAY, location="Pool"))
     assert again.schedule_ids == []
-    assert len(await stream_events(js, LIVE_EVENTS.name)) == 1, "nothing cancelled, no refresh"
-    assert len(await stream_events(js)) == before, "and no event per session"
+    assert len(await stream_events(js)) == before + 1, "one event, none per session or again"
+    assert await stream_events(js, LIVE_EVENTS.name) == [], "and no refresh of its own"
 
 
 async def test_only_an_admin_cancels_a_day(nc: Client, js: JetStreamContext) -> None:

@@ -122,6 +122,11 @@ async def test_an_available_trainer_is_assigned_as_trainers_names_them(
         DAY,
         PARENT.user_id,
     )
+    assert (event.trainer_name, event.child_name, event.start_time) == (
+        TRAINER.name,
+        planned.child_name,
+        planned.start_time,
+    )
 
 
 async def test_a_trainer_not_available_that_day_is_a_conflict_with_trainers_reason(

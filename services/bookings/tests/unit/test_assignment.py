@@ -68,6 +68,11 @@ async def test_an_admin_assigns_a_trainer_as_the_trainers_service_names_them(
         TOM,
     )
     assert (event.session_date, event.previous_trainer_user_id) == (DAY, None)
+    assert (event.trainer_name, event.child_name, event.start_time) == (
+        TRAINER.name,
+        "Ada",
+        at("09:00"),
+    )
 
 
 async def test_a_new_trainer_replaces_the_old_and_the_event_names_both(

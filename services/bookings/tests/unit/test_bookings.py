@@ -17,9 +17,9 @@ from contracts.bookings import (
     GetSchedule,
     ListBookings,
     MakePayment,
+    ScheduleCancelled,
     ScheduleDeleted,
     ScheduleStatus,
-    ScheduleUpdated,
     UpdateBooking,
     UpdateSchedule,
 )
@@ -103,14 +103,19 @@ async def test_cancelling_cancels_the_scheduled_sessions_and_names_their_trainer
     events = database.outbox[before:]
     assert sorted(type(e).__name__ for e in events) == [
         "BookingUpdated",
-        "ScheduleUpdated",
-        "ScheduleUpdated",
+        "ScheduleCancelled",
+        "ScheduleCancelled",
     ]
     [updated] = [e for e in events if isinstance(e, BookingUpdated)]
     assert updated.trainer_user_ids == [TRAINER.user_id, OTHER_TRAINER.user_id]
-    assert {e.schedule_id for e in events if isinstance(e, ScheduleUpdated)} == {
-        first.id,
-        second.id,
+    cancelled_sessions = {
+        e.schedule_id: (e.trainer_user_id, e.session_date, e.start_time, e.child_name)
+        for e in events
+        if isinstance(e, ScheduleCancelled)
+    }
+    assert cancelled_sessions == {
+        first.id: (TRAINER.user_id, first.date, first.start_time, "Ada"),
+        second.id: (None, second.date, second.start_time, "Ada"),
     }
 
 

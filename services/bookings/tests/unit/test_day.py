@@ -1,4 +1,5 @@
-"""Unit: an admin's day: the bulk cancel (one refresh, no event per session) and the whole
+"""Unit: an admin's day: the bulk cancel (one event naming whom it touched, no event per
+session) and the whole
 day's sessions in start-time order."""
 
 import datetime as dt
@@ -9,19 +10,19 @@ from contracts.bookings import (
     CancelSchedulesOfDay,
     GetSchedule,
     ListSchedulesOfDay,
+    SchedulesCancelledInBulk,
     ScheduleStatus,
     UpdateSchedule,
 )
 from contracts.envelope import Actor
 from contracts.errors import ErrorCode
-from contracts.live import Context, LiveRefreshRequested
 
-from .conftest import ADMIN, DAY_LIMIT, PARENT, TRAINER, Send
+from .conftest import ADMIN, DAY_LIMIT, OTHER_PARENT, OTHER_TRAINER, PARENT, TESS, TRAINER, Send
 from .fakes import FakeDatabase
 from .steps import DAY, assign, book, plan, refused
 
 
-async def test_a_bulk_cancel_cancels_the_days_scheduled_sessions_with_one_refresh(
+async def test_a_bulk_cancel_cancels_the_days_scheduled_sessions_with_one_event(
     send: Send, database: FakeDatabase
 ) -> None:
     booking = await book(send)
@@ -31,26 +32,28 @@ async def test_a_bulk_cancel_cancels_the_days_scheduled_sessions_with_one_refres
     await send(UpdateSchedule(actor=ADMIN, schedule_id=done.id, status=ScheduleStatus.completed))
     other_day = await plan(send, booking.id, day=DAY + dt.timedelta(days=1))
     await assign(send, pool[0].id)
+    await assign(send, pool[1].id)  # the same trainer twice: named once
+    other = await plan(send, (await book(send, OTHER_PARENT)).id, "16:00", "17:00", OTHER_PARENT)
+    await assign(send, other.id, TESS)
     before = len(database.outbox)
 
     reply = await send(CancelSchedulesOfDay(actor=ADMIN, date=DAY))
 
     assert (reply.date, reply.location) == (DAY, None)
-    assert sorted(reply.schedule_ids) == sorted([s.id for s in pool] + [gym.id])
+    assert sorted(reply.schedule_ids) == sorted([s.id for s in pool] + [gym.id, other.id])
     [event] = database.outbox[before:]
-    assert isinstance(event, LiveRefreshRequested)
-    assert (event.contexts, event.user_ids, event.notify_admins, event.actor) == (
-        [Context.bookings, Context.trainer_schedules],
-        [],
-        True,
-        ADMIN,
-    )
+    assert isinstance(event, SchedulesCancelledInBulk)
+    assert (event.date, event.location, event.actor) == (DAY, None, ADMIN)
+    assert sorted(event.schedule_ids) == sorted(reply.schedule_ids)
+    assert event.parent_ids == sorted({PARENT.user_id, OTHER_PARENT.user_id})
+    assert event.trainer_user_ids == [TRAINER.user_id, OTHER_TRAINER.user_id]
     statuses = {
         s.id: (await send(GetSchedule(actor=ADMIN, schedule_id=s.id))).status
-        for s in (*pool, gym, done, other_day)
+        for s in (*pool, gym, done, other_day, other)
     }
     assert statuses == {
         **{s.id: ScheduleStatus.cancelled for s in (*pool, gym)},
+        other.id: ScheduleStatus.cancelled,
         done.id: ScheduleStatus.completed,
         other_day.id: ScheduleStatus.scheduled,
     }
@@ -67,7 +70,14 @@ async def test_a_bulk_cancel_at_one_location_leaves_the_others(
 
     assert reply.schedule_ids == [gym.id]
     assert database.schedules[pool.id].status is ScheduleStatus.scheduled
-    assert isinstance(database.outbox[-1], LiveRefreshRequested)
+    event = database.outbox[-1]
+    assert isinstance(event, SchedulesCancelledInBulk)
+    assert (event.location, event.schedule_ids, event.parent_ids, event.trainer_user_ids) == (
+        "Gym",
+        [gym.id],
+        [PARENT.user_id],
+        [],
+    )
 
 
 async def test_a_bulk_cancel_with_nothing_to_cancel_emits_nothing(

@@ -11,6 +11,7 @@ from contracts.bookings import (
     CreateSchedule,
     DeleteSchedule,
     GetSchedule,
+    ScheduleCancelled,
     ScheduleCreated,
     ScheduleDeleted,
     ScheduleStatus,
@@ -167,6 +168,39 @@ async def test_status_goes_only_from_scheduled_to_cancelled_or_completed(
     error = await refused(send, UpdateSchedule(actor=ADMIN, schedule_id=planned.id, status=then))
     assert error.code is outcome
     assert (await send(GetSchedule(actor=ADMIN, schedule_id=planned.id))).status is first
+
+
+@pytest.mark.parametrize("actor", [PARENT, ADMIN])
+async def test_cancelling_a_session_records_that_it_was_cancelled_and_whose_it_was(
+    send: Send, database: FakeDatabase, actor: Actor
+) -> None:
+    planned = await session(send, "09:30", "10:30")
+    await assign(send, planned.id)
+
+    await send(UpdateSchedule(actor=actor, schedule_id=planned.id, status=C))
+
+    event = database.outbox[-1]
+    assert isinstance(event, ScheduleCancelled)
+    assert (event.schedule_id, event.booking_id, event.parent_id, event.trainer_user_id) == (
+        planned.id,
+        planned.booking_id,
+        PARENT.user_id,
+        TRAINER.user_id,
+    )
+    assert (event.session_date, event.start_time, event.child_name, event.actor) == (
+        DAY,
+        at("09:30"),
+        "Ada",
+        actor,
+    )
+
+
+async def test_completing_a_session_is_an_update_not_a_cancellation(
+    send: Send, database: FakeDatabase
+) -> None:
+    planned = await session(send)
+    await send(UpdateSchedule(actor=ADMIN, schedule_id=planned.id, status=D))
+    assert type(database.outbox[-1]) is ScheduleUpdated
 
 
 async def test_a_closed_session_cannot_be_moved(send: Send) -> None:

@@ -7,6 +7,7 @@ from gateway.idempotency import HEADER, REPLAYED, IdempotencyMiddleware, KeyStor
 from gateway.metrics import MetricsMiddleware
 from gateway.routes import (
     absences,
+    activity,
     activity_logs,
     admin,
     auth,
@@ -15,6 +16,7 @@ from gateway.routes import (
     children,
     errors,
     live_refresh,
+    notifications,
     ops,
     schedules,
     time,
@@ -44,6 +46,8 @@ def create_app(state: GatewayState) -> FastAPI:
         admin,
         broadcasting,
         live_refresh,
+        notifications,
+        activity,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -99,6 +99,9 @@ async def test_asked_then_approved_then_it_stays_approved(
         (asked.id, toms, TRAINER.user_id, "pending", TRAINER),
         (asked.id, toms, TRAINER.user_id, "approved", ADMIN),
     ]
+    assert {(e.start_date, e.end_date) for e in events if isinstance(e, AbsenceRequestEvent)} == {
+        (asked.start_date, asked.end_date)
+    }
 
 
 async def test_a_pending_request_is_withdrawn_and_gone(
@@ -125,6 +128,7 @@ async def test_a_pending_request_is_withdrawn_and_gone(
     deleted = events[-1]
     assert isinstance(deleted, AbsenceRequestDeleted)
     assert (deleted.absence_request_id, deleted.status) == (asked.id, "pending")
+    assert (deleted.start_date, deleted.end_date) == (asked.start_date, asked.end_date)
 
 
 async def test_lists_are_newest_first_filtered_and_paged(nc: Client, toms: int, olgas: int) -> None:

@@ -88,6 +88,7 @@ async def test_a_trainer_asks_for_an_absence_and_it_is_pending(
         TRAINER.user_id,
     )
     assert (event.status, event.actor) == ("pending", TRAINER)
+    assert (event.start_date, event.end_date) == (START, END)
 
 
 async def test_an_admin_asks_on_a_trainers_behalf(
@@ -114,6 +115,7 @@ async def test_an_admin_decides_once_and_a_decided_request_stays_decided(
     event = events(database)[-1]
     assert isinstance(event, AbsenceRequestUpdated)
     assert (event.absence_request_id, event.status, event.actor) == (asked.id, status.value, ADMIN)
+    assert (event.start_date, event.end_date) == (START, END)
 
     for again in (APPROVED, REJECTED):
         error = await refused(
@@ -143,6 +145,7 @@ async def test_a_pending_request_is_withdrawn_and_gone(
         TRAINER.user_id,
         "pending",
     )
+    assert (event.start_date, event.end_date) == (START, END)
     gone = await refused(send, GetAbsenceRequest(actor=TRAINER, absence_request_id=asked.id))
     assert gone.code is NOT_FOUND
 

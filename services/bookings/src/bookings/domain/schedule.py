@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 from bookings.domain.calendar import Entry, Slot
 from contracts.bookings import (
     BookingStatus,
+    ScheduleCancelled,
     ScheduleCreated,
     ScheduleDeleted,
     ScheduleStatus,
@@ -92,10 +93,11 @@ class Schedule(Aggregate):
         self.date, self.start_time, self.end_time = slot.date, slot.start, slot.end
         if location is not None:
             self.location = location
+        cancelled = status == ScheduleStatus.cancelled and self.status != status
         if status is not None:
             self.status = status
         self.updated_at = utc_now()
-        self.record(self._event(ScheduleUpdated, actor))
+        self.record(self._cancelled(actor) if cancelled else self._event(ScheduleUpdated, actor))
 
     def assign(self, actor: Actor, trainer: Assignability) -> bool:
         """Give the session this trainer; False (nothing recorded) if they have it already."""
@@ -115,6 +117,9 @@ class Schedule(Aggregate):
                 trainer_id=trainer.trainer_id,
                 session_date=self.date,
                 previous_trainer_user_id=previous,
+                trainer_name=self.trainer_name,
+                child_name=self.child_name,
+                start_time=self.start_time,
                 actor=actor,
             )
         )
@@ -122,7 +127,7 @@ class Schedule(Aggregate):
 
     def cancel(self, actor: Actor) -> None:
         self.cancel_quietly()
-        self.record(self._event(ScheduleUpdated, actor))
+        self.record(self._cancelled(actor))
 
     def cancel_quietly(self) -> None:
         """Cancelled as part of a bulk change, whose one event the caller records."""
@@ -145,6 +150,18 @@ class Schedule(Aggregate):
             booking_id=self.booking_id,
             parent_id=self.parent_id,
             trainer_user_id=self.trainer_user_id,
+            actor=actor,
+        )
+
+    def _cancelled(self, actor: Actor) -> ScheduleCancelled:
+        return ScheduleCancelled(
+            schedule_id=self._id(),
+            booking_id=self.booking_id,
+            parent_id=self.parent_id,
+            trainer_user_id=self.trainer_user_id,
+            session_date=self.date,
+            start_time=self.start_time,
+            child_name=self.child_name,
             actor=actor,
         )
 

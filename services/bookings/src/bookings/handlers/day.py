@@ -1,4 +1,4 @@
-"""An admin's bulk cancel of a day's sessions: one transaction, one refresh for admins."""
+"""An admin's bulk cancel of a day's sessions: one transaction, one `SchedulesCancelledInBulk`."""
 
 from bookings.domain.day import cancel_day
 from bookings.unit_of_work import UnitOfWork
@@ -10,9 +10,9 @@ async def cancel_schedules_of_day(
 ) -> SchedulesCancelled:
     async with uow:
         sessions = await uow.schedules.scheduled_on(command.date, command.location)
-        refresh = cancel_day(command.actor, sessions)
-        if refresh is not None:
-            uow.emit(refresh)
+        cancelled = cancel_day(command.actor, command.date, command.location, sessions)
+        if cancelled is not None:
+            uow.emit(cancelled)
             await uow.commit()
         return SchedulesCancelled(
             date=command.date,

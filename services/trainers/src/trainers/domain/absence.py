@@ -82,6 +82,8 @@ class AbsenceRequest(Aggregate):
             trainer_id=self.trainer_id,
             trainer_user_id=self.trainer_user_id,
             status=self.status.value,
+            start_date=self.start_date,
+            end_date=self.end_date,
             actor=actor,
         )
 

@@ -1,0 +1,15 @@
+"""The activity feed's consumer: every domain event of bookings, trainers and identity becomes
+one feed entry (the unique event id is the last guard of once)."""
+
+from contracts.envelope import Event
+from notifications.domain.activity import ActivityEntry
+from notifications.unit_of_work import UnitOfWork
+
+DURABLE = "notifications_feed"
+
+
+async def record(event: Event, uow: UnitOfWork) -> None:
+    """Write the entry of `event` (run by `exactly_once` in an entered unit of work)."""
+    if await uow.activity.has_event(str(event.event_id)):
+        return
+    uow.activity.add(ActivityEntry.of(event))

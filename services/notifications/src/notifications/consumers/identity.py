@@ -1,0 +1,18 @@
+"""Identity's events as notifications reads them: the users directory (who is an admin)."""
+
+from contracts.envelope import Event
+from contracts.identity import UserCreated
+from notifications.domain.users import User
+from notifications.unit_of_work import UnitOfWork
+
+DURABLE = "notifications_users"
+
+
+async def on_user_created(event: Event, uow: UnitOfWork) -> None:
+    """Add the user, or bring their role and name up to date (announced again)."""
+    assert isinstance(event, UserCreated)
+    known = await uow.users.get(event.user_id)
+    if known is None:
+        uow.users.add(User(event.user_id, event.role, event.name))
+    else:
+        known.role, known.name = event.role, event.name

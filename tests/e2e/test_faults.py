@@ -163,7 +163,8 @@ async def test_notifications_killed_while_events_flow_makes_each_notification_on
             mine = [link for link in links if link in {f"/children/{c}" for c in submitted}]
             return mine if len(mine) >= len(submitted) else None
 
-        links = await eventually(checklist_notes, timeout=30)
+        # Messages the killed instance held come back once their ack wait (30 s) has passed.
+        links = await eventually(checklist_notes, timeout=90)
         assert sorted(links) == sorted(f"/children/{c}" for c in submitted)
 
 

@@ -22,13 +22,12 @@ from .conftest import (
     running_trainers,
 )
 
-TODAY = today_in(zone_of(BUSINESS_TIME_ZONE))
 KIT = {"name": "Kit", "date_of_birth": "2017-06-01"}
 
 
 def on(offset: int = 0) -> str:
-    """The business day `offset` days from today."""
-    return (TODAY + timedelta(days=offset)).isoformat()
+    """The business day `offset` days from today (asked each time: a run may cross midnight)."""
+    return (today_in(zone_of(BUSINESS_TIME_ZONE)) + timedelta(days=offset)).isoformat()
 
 
 @dataclass

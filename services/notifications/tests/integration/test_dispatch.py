@@ -104,7 +104,7 @@ async def test_a_checklist_reaches_the_admin_once_and_no_one_else(
 
     [note] = (await mine(nc, ADMIN)).items
     assert (note.title, note.body, note.link) == (
-        "Checklist submitted",
+        "Child checklist submitted",
         "Sam's checklist was submitted",
         "/children/7",
     )

@@ -32,7 +32,7 @@ async def test_a_checklist_reaches_every_admin_of_the_directory(
     ]
     created = [e for e in database.outbox if isinstance(e, NotificationCreated)]
     assert sorted(e.recipient_id for e in created) == [ADMIN.user_id, OTHER_ADMIN.user_id]
-    assert {e.title for e in created} == {"Checklist submitted"}
+    assert {e.title for e in created} == {"Child checklist submitted"}
 
 
 async def test_no_admin_known_yet_means_no_one_is_told(database: FakeDatabase) -> None:

@@ -49,7 +49,7 @@ def test_a_checklist_tells_every_admin() -> None:
         (
             Category.child_checklist,
             [1, 2],
-            "Checklist submitted",
+            "Child checklist submitted",
             "Sam's checklist was submitted",
             "/children/7",
         )
@@ -72,7 +72,7 @@ def test_an_assignment_tells_the_parent_and_the_trainer() -> None:
     assert to_parent == (
         Category.trainer_assigned,
         [10],
-        "Trainer assigned",
+        "Trainer assigned to session",
         "Tom Trainer will lead Sam's session on 2026-12-03",
         "/schedules/3",
     )
@@ -129,7 +129,7 @@ def test_an_absence_tells_the_trainer_only_once_decided(status: str, told: int) 
             [20],
             f"Absence request {status}",
             f"Your absence from 2026-12-01 to 2026-12-02 was {status}",
-            "/absences/9",
+            "/absence-requests/9",
         )
 
 

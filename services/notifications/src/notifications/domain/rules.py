@@ -75,7 +75,7 @@ RULES: dict[type[Event], tuple[Rule, ...]] = {
         Rule(
             Category.child_checklist,
             (Recipients(ADMINS, Role.admin),),
-            "Checklist submitted",
+            "Child checklist submitted",
             "{child_name}'s checklist was submitted",
             "/children/{child_id}",
         ),
@@ -84,7 +84,7 @@ RULES: dict[type[Event], tuple[Rule, ...]] = {
         Rule(
             Category.trainer_assigned,
             (PARENT,),
-            "Trainer assigned",
+            "Trainer assigned to session",
             "{trainer_name} will lead {child_name}'s session on {session_date}",
             "/schedules/{schedule_id}",
             fallbacks={"trainer_name": "A trainer", "child_name": "your child"},
@@ -92,7 +92,7 @@ RULES: dict[type[Event], tuple[Rule, ...]] = {
         Rule(
             Category.trainer_assigned,
             (TRAINER,),
-            "New session assigned",
+            "Trainer assigned to session",
             "You will lead {child_name}'s session on {session_date}",
             "/schedules/{schedule_id}",
             fallbacks={"child_name": "a child"},
@@ -114,7 +114,7 @@ RULES: dict[type[Event], tuple[Rule, ...]] = {
             (TRAINER,),
             "Absence request {status}",
             "Your absence from {start_date} to {end_date} was {status}",
-            "/absences/{absence_request_id}",
+            "/absence-requests/{absence_request_id}",
             when={"status": frozenset({"approved", "rejected"})},
             fallbacks={"start_date": "?", "end_date": "?"},
         ),

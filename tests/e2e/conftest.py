@@ -166,6 +166,16 @@ async def listen(stack: RunningStack, who: Session, name: str, channel: str) -> 
     return Listener(page, channel)
 
 
+async def audience_of(stack: RunningStack, admin: Session, **users: Session) -> Audience:
+    """A listener for each user on their own channel, and the admin's on the admin channel."""
+    listeners = {
+        name: await listen(stack, who, name, f"private-live-refresh.{who.id}")
+        for name, who in users.items()
+    }
+    listeners["admin"] = await listen(stack, admin, "admin", "private-live-refresh.admin")
+    return Audience(listeners)
+
+
 def ok(answer: httpx.Response, status: int = 200) -> dict[str, Any]:
     assert answer.status_code == status, answer.text
     body: dict[str, Any] = answer.json()

@@ -20,6 +20,7 @@ from .conftest import (
     NOTIFICATIONS,
     SESSION,
     Audience,
+    audience_of,
     listen,
     login,
     new_user,
@@ -40,15 +41,13 @@ async def test_book_set_availability_assign_and_pay_each_heard_by_exactly_its_ch
     theo = await trainer_profile(api, other_trainer)
     day = (date.today() + timedelta(days=3)).isoformat()
 
-    users = {
-        "parent": (parent, f"private-live-refresh.{parent.id}"),
-        "other_parent": (other_parent, f"private-live-refresh.{other_parent.id}"),
-        "trainer": (trainer, f"private-live-refresh.{trainer.id}"),
-        "other_trainer": (other_trainer, f"private-live-refresh.{other_trainer.id}"),
-        "admin": (admin, "private-live-refresh.admin"),
-    }
-    audience = Audience(
-        {name: await listen(stack, who, name, channel) for name, (who, channel) in users.items()}
+    audience = await audience_of(
+        stack,
+        admin,
+        parent=parent,
+        other_parent=other_parent,
+        trainer=trainer,
+        other_trainer=other_trainer,
     )
     try:
         child = ok(

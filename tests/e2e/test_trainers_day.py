@@ -15,9 +15,8 @@ from .conftest import (
     CHILDREN,
     NOTIFICATIONS,
     SESSION,
-    Audience,
     Session,
-    listen,
+    audience_of,
     login,
     new_user,
     ok,
@@ -47,15 +46,13 @@ async def test_clock_in_and_what_i_am_doing_move_todays_activity_live(
     today = date.today().isoformat()
     # Listening from the start: every frame of the set-up is expected too, so a slow router
     # cannot pass one off as a frame of a later step.
-    users = {
-        "parent": (parent, f"private-live-refresh.{parent.id}"),
-        "other_parent": (other_parent, f"private-live-refresh.{other_parent.id}"),
-        "trainer": (trainer, f"private-live-refresh.{trainer.id}"),
-        "other_trainer": (other_trainer, f"private-live-refresh.{other_trainer.id}"),
-        "admin": (admin, "private-live-refresh.admin"),
-    }
-    audience = Audience(
-        {name: await listen(stack, who, name, channel) for name, (who, channel) in users.items()}
+    audience = await audience_of(
+        stack,
+        admin,
+        parent=parent,
+        other_parent=other_parent,
+        trainer=trainer,
+        other_trainer=other_trainer,
     )
     ok(
         await api.put(

@@ -48,6 +48,11 @@ class Event(Contract):
     actor: Actor | None = None
 
 
+# The NATS header naming one request a sender may send more than once (a retry): a service
+# applies a request id once and answers a repeat with the first answer.
+REQUEST_ID_HEADER = "Cams-Request-Id"
+
+
 class Reply(Contract):
     """Base of every reply."""
 

@@ -1,5 +1,6 @@
 """Database engines: SQLite by default, PostgreSQL (asyncpg) when the URL says so."""
 
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import event
@@ -7,11 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import SQLModel
 
+from database import sqlite_inline  # registers the `sqlite+inline` dialect
+
 
 def async_url(url: str) -> str:
     """Accept plain `sqlite:///` and `postgresql://` URLs and pick the async drivers."""
     for plain, driver in (
-        ("sqlite://", "sqlite+aiosqlite://"),
+        ("sqlite://", "sqlite+inline://"),
         ("postgresql://", "postgresql+asyncpg://"),
         ("postgres://", "postgresql+asyncpg://"),
     ):
@@ -21,19 +24,23 @@ def async_url(url: str) -> str:
 
 
 def make_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(async_url(url), pool_pre_ping=True)
-    if engine.url.database and engine.dialect.name == "sqlite":
+    sqlite = async_url(url).startswith("sqlite")
+    # A file database does not drop connections: a ping per checkout would only cost.
+    engine = create_async_engine(async_url(url), pool_pre_ping=not sqlite)
+    if engine.url.database and sqlite:
         Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    if sqlite:
+        # `sqlite+inline` waits for a writer itself (`sqlite_inline.BUSY_TIMEOUT`).
+        busy_ms = 0 if engine.driver == "inline" else round(sqlite_inline.BUSY_TIMEOUT * 1000)
+        event.listen(engine.sync_engine, "connect", partial(_sqlite_pragmas, busy_ms))
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: object, _record: ConnectionPoolEntry) -> None:
+def _sqlite_pragmas(busy_ms: int, dbapi_connection: object, _record: ConnectionPoolEntry) -> None:
     # WAL lets the outbox relay read while a request writes; the timeout waits out a writer.
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Event, utc_now
@@ -32,6 +32,12 @@ class InboxEntry(SQLModel, table=True):
 
 
 INBOX_TABLE = InboxEntry.__table__  # type: ignore[attr-defined]
+# Plain SQL on the unit of work's connection: no ORM objects to build, track and flush.
+_SEEN = select(INBOX_TABLE.c.id).where(
+    INBOX_TABLE.c.consumer == bindparam("consumer"),
+    INBOX_TABLE.c.event_id == bindparam("event_id"),
+)
+_RECORD = insert(INBOX_TABLE)
 
 
 class InboxUnitOfWork(Protocol):
@@ -50,10 +56,9 @@ U = TypeVar("U", bound=InboxUnitOfWork)
 
 
 async def already_processed(session: AsyncSession, consumer: str, event: Event) -> bool:
-    query = select(InboxEntry.id).where(
-        InboxEntry.consumer == consumer, InboxEntry.event_id == str(event.event_id)
-    )
-    return (await session.exec(query)).first() is not None
+    connection = await session.connection()
+    found = await connection.execute(_SEEN, {"consumer": consumer, "event_id": str(event.event_id)})
+    return found.first() is not None
 
 
 def exactly_once(
@@ -72,10 +77,15 @@ def exactly_once(
                     log.info("%s already processed %s", consumer, event.event_id)
                     return
                 await handler(event, uow)
-                uow.session.add(
-                    InboxEntry(
-                        consumer=consumer, event_id=str(event.event_id), subject=event.subject
-                    )
+                connection = await uow.session.connection()
+                await connection.execute(
+                    _RECORD,
+                    {
+                        "consumer": consumer,
+                        "event_id": str(event.event_id),
+                        "subject": event.subject,
+                        "processed_at": utc_now(),
+                    },
                 )
                 await uow.commit()
         except IntegrityError:

@@ -2,14 +2,17 @@
 
 Repositories report every aggregate they load or add (`seen`); `commit()` deletes those the
 domain marked removed, flushes (so new rows have their ids), stages every event the aggregates
-recorded into the outbox, and commits it all in one transaction. A mutation therefore cannot
-forget its event, and an event never goes out for a change that rolled back.
+recorded into the outbox, and commits it all in one transaction; under a request id, that id
+too, and the transaction waits for the request's answer (`database.processed_requests`). A
+mutation therefore cannot forget its event, and an event never goes out for a change that
+rolled back.
 
 An aggregate mapped with a version column (`version_id_col`) that someone else changed since
 it was read fails to save: the commit answers that as a conflict naming it.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, Generic, Self, TypeVar
 
 from sqlalchemy import inspect
@@ -19,16 +22,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Event
 from contracts.errors import ErrorCode, ServiceError
-from database.outbox import stage
+from database.outbox import OutboxRow, stage_all
+from database.processed_requests import let_go, record_applied, release_held
 from domain import Aggregate
 
 A = TypeVar("A", bound=Aggregate)
+# Called with the outbox rows of each transaction once it has committed: the relay's `committed`.
+AfterCommit = Callable[[Sequence[OutboxRow]], None]
+
+
+def _nothing_to_hand(rows: Sequence[OutboxRow]) -> None:
+    """The `after_commit` of a unit of work without a relay (unit tests, tools)."""
 
 
 class SqlUnitOfWork:
     session: AsyncSession
 
-    def __init__(self, engine: AsyncEngine, after_commit: Callable[[], None] = lambda: None):
+    def __init__(self, engine: AsyncEngine, after_commit: AfterCommit = _nothing_to_hand):
         self._engine = engine
         self._after_commit = after_commit
         self._seen: list[Aggregate] = []
@@ -39,16 +49,15 @@ class SqlUnitOfWork:
         """Subclasses create their repositories on the new session here."""
 
     async def __aenter__(self) -> Self:
+        await release_held()
         self.session = AsyncSession(self._engine, expire_on_commit=False)
         self._seen, self._seen_ids, self._events = [], set(), []
         self.open_repositories(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        try:
-            await self.session.rollback()  # nothing to undo after a commit
-        finally:
-            await self.session.close()
+        if not let_go(self.session):  # a session held for its request's answer commits later
+            await self.session.close()  # rolls back what was not committed
 
     def seen(self, aggregate: Aggregate) -> None:
         # By identity, and in constant time: a bulk change may load thousands of aggregates.
@@ -67,28 +76,30 @@ class SqlUnitOfWork:
         # Named now: once a flush fails, the session's objects cannot be read.
         changing = [_name(aggregate) for aggregate in self._versioned_changes()]
         try:
+            # First, so that a second try of the same request waits here, then fails whole.
+            request = await record_applied(self.session)
             await self.session.flush()
-            for aggregate in self._seen:
-                for event in aggregate.collect_events():
-                    stage(self.session, event)
-            for event in self._events:
-                stage(self.session, event)
+            events = [event for aggregate in self._seen for event in aggregate.collect_events()]
+            events += self._events
             self._events.clear()
+            staged = await stage_all(self.session, events)
+            if request is not None:  # committed with the request's answer, once it has one
+                request.hold(self.session, partial(self._after_commit, staged))
+                return
             await self.session.commit()
         except StaleDataError as exc:
             what = changing[0] if len(changing) == 1 else "what you changed"
             message = f"{what} was changed by someone else meanwhile; reload and try again"
             raise ServiceError(ErrorCode.conflict, message) from exc
-        self._after_commit()
+        self._after_commit(staged)
 
     def _versioned_changes(self) -> list[Aggregate]:
         """The aggregates about to be saved whose rows carry a version."""
+        versioned = [a for a in self._seen if inspect(a).mapper.version_id_col is not None]
+        if not versioned:  # `session.dirty` walks the whole identity map: only when needed
+            return []
         saving = set(map(id, self.session.dirty)) | set(map(id, self.session.deleted))
-        return [
-            aggregate
-            for aggregate in self._seen
-            if id(aggregate) in saving and inspect(aggregate).mapper.version_id_col is not None
-        ]
+        return [aggregate for aggregate in versioned if id(aggregate) in saving]
 
 
 def _name(aggregate: Aggregate) -> str:

@@ -26,6 +26,7 @@ from bookings.domain.schedule import Schedule
 from contracts.bookings import BookingStatus, PaymentStatus, ScheduleStatus
 from database.inbox import INBOX_TABLE
 from database.outbox import OUTBOX_TABLE
+from database.processed_requests import PROCESSED_REQUESTS_TABLE
 
 metadata = MetaData()
 
@@ -115,7 +116,16 @@ payments = Table(
     sqlite_autoincrement=True,
 )
 
-TABLES = [children, bookings, schedules, trainer_calendars, payments, OUTBOX_TABLE, INBOX_TABLE]
+TABLES = [
+    children,
+    bookings,
+    schedules,
+    trainer_calendars,
+    payments,
+    OUTBOX_TABLE,
+    INBOX_TABLE,
+    PROCESSED_REQUESTS_TABLE,
+]
 
 _mapper = registry(metadata=metadata)
 

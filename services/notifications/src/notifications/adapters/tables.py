@@ -20,6 +20,7 @@ from contracts.envelope import Role
 from contracts.notifications import Category, Channel
 from database.inbox import INBOX_TABLE
 from database.outbox import OUTBOX_TABLE
+from database.processed_requests import PROCESSED_REQUESTS_TABLE
 from notifications.domain.activity import SUMMARY_MAX, ActivityEntry
 from notifications.domain.notification import BODY_MAX, LINK_MAX, TITLE_MAX, UserNotification
 from notifications.domain.preferences import NotificationPreference
@@ -97,6 +98,7 @@ TABLES = [
     activity_entries,
     OUTBOX_TABLE,
     INBOX_TABLE,
+    PROCESSED_REQUESTS_TABLE,
 ]
 
 _mapper = registry(metadata=metadata)

@@ -15,6 +15,7 @@ from contracts.trainers import (
 )
 from database.inbox import INBOX_TABLE
 from database.outbox import OUTBOX_TABLE
+from database.processed_requests import PROCESSED_REQUESTS_TABLE
 from trainers.domain.absence import AbsenceRequest
 from trainers.domain.activity_log import ActivityLog
 from trainers.domain.time_entry import TimeEntry
@@ -108,6 +109,7 @@ TABLES = [
     activity_logs,
     OUTBOX_TABLE,
     INBOX_TABLE,
+    PROCESSED_REQUESTS_TABLE,
 ]
 
 _mapper = registry(metadata=metadata)

@@ -70,7 +70,7 @@ async def test_a_committed_transaction_stores_the_domain_row_and_its_event(
     engine: AsyncEngine,
 ) -> None:
     woken: list[bool] = []
-    uow = UnitOfWork(engine, after_commit=lambda: woken.append(True))
+    uow = UnitOfWork(engine, after_commit=lambda rows: woken.append(bool(rows)))
 
     [event] = await create_widgets(uow, ["a"])
 
@@ -85,7 +85,7 @@ async def test_a_committed_transaction_stores_the_domain_row_and_its_event(
 
 async def test_a_rollback_leaves_neither_the_domain_row_nor_its_event(engine: AsyncEngine) -> None:
     woken: list[bool] = []
-    uow = UnitOfWork(engine, after_commit=lambda: woken.append(True))
+    uow = UnitOfWork(engine, after_commit=lambda rows: woken.append(bool(rows)))
 
     with pytest.raises(RuntimeError, match="handler failed"):
         async with uow:
@@ -142,7 +142,7 @@ async def test_writes_commit_while_nats_is_down_and_go_out_exactly_once_when_it_
     js = nc.jetstream()
     await ensure_streams(js)
     relay = OutboxRelay(engine, js, poll_seconds=0.1)
-    uow = UnitOfWork(engine, relay.wake)
+    uow = UnitOfWork(engine, relay.committed)
     received: list[str] = []
 
     async def record(event: Event) -> None:

@@ -4,6 +4,7 @@
 - While a message waits in its batch or is being handled, the consumer tells JetStream it is
   still in progress (every third of `ack_wait`), so a long handler is not redelivered under its
   own feet and no attempt is counted that did not happen.
+- A batch is fetched with one pull request and collected by a callback (`messaging.pull`).
 - Messages are handled one at a time, in stream order; a handler that runs longer than
   `max_handle_seconds` is cancelled and its message retried later, so one slow message holds
   back the ones behind it for at most that long.
@@ -29,7 +30,9 @@ from contracts.catalogue import event_for
 from contracts.envelope import Event
 from contracts.streams import StreamSpec, dead_letter_subject
 from messaging import tracing
+from messaging.cancellation import raise_if_cancel_was_swallowed
 from messaging.codec import decode
+from messaging.pull import LeanPull
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +77,13 @@ class DurableConsumer:
         heartbeat = asyncio.create_task(self._keep_alive(), name=f"{self._durable}:in-progress")
         try:
             while True:
+                raise_if_cancel_was_swallowed()
                 try:
                     if subscription is None:
                         subscription = await self._subscribe()
                     messages = await subscription.fetch(self._batch, timeout=1.0)
                     backoff = 0.1
+                    raise_if_cancel_was_swallowed()
                 except (NatsTimeoutError, TimeoutError):
                     continue
                 except Exception as exc:
@@ -87,15 +92,7 @@ class DurableConsumer:
                     backoff = min(backoff * 2, 5.0)
                     continue
                 self._unsettled = list(messages)
-                for msg in messages:
-                    try:
-                        await self._process(msg)
-                    except Exception:
-                        # An ack or dead-letter publish lost to a NATS outage: JetStream
-                        # redelivers after ack_wait, and handlers are idempotent.
-                        log.exception("consumer %s could not settle %s", self._durable, msg.subject)
-                    finally:
-                        self._unsettled.remove(msg)
+                await self._settle(messages)
         finally:
             heartbeat.cancel()
             if subscription is not None:
@@ -104,7 +101,19 @@ class DurableConsumer:
                 with contextlib.suppress(Exception):
                     await subscription.unsubscribe()
 
-    async def _subscribe(self) -> JetStreamContext.PullSubscription:
+    async def _settle(self, messages: list[Msg]) -> None:
+        """Handle, then ack, nak or dead-letter each message of a fetched batch."""
+        for msg in messages:
+            try:
+                await self._process(msg)
+            except Exception:
+                # An ack or dead-letter publish lost to a NATS outage: JetStream
+                # redelivers after ack_wait, and handlers are idempotent.
+                log.exception("consumer %s could not settle %s", self._durable, msg.subject)
+            finally:
+                self._unsettled.remove(msg)
+
+    async def _subscribe(self) -> LeanPull:
         config = ConsumerConfig(
             durable_name=self._durable,
             ack_policy=AckPolicy.EXPLICIT,
@@ -118,7 +127,9 @@ class DurableConsumer:
             config.filter_subjects = self._subjects
         # Creates the consumer, or updates it when its subjects or timings changed.
         await self._js.add_consumer(self._stream.name, config)
-        return await self._js.pull_subscribe_bind(durable=self._durable, stream=self._stream.name)
+        # nats-py keeps the context's connection private; the pull needs it for its inbox.
+        nc = self._js._nc
+        return await LeanPull(nc, self._stream.name, self._durable).start()
 
     async def _keep_alive(self) -> None:
         while True:

@@ -7,14 +7,18 @@ from nats.errors import NoRespondersError, TimeoutError
 from nats.micro.request import ERROR_CODE_HEADER, ERROR_HEADER
 from opentelemetry.trace import SpanKind
 
-from contracts.envelope import R, Request
+from contracts.envelope import REQUEST_ID_HEADER, R, Request
 from contracts.errors import ErrorCode, ServiceError, ServiceErrorReply
 from messaging import tracing
 from messaging.codec import decode, encode
 
 
-async def request(nc: Client, message: Request[R], timeout: float = 5.0) -> R:
-    """Send `message` on its subject; return its reply, typed as the request names it.
+async def request(
+    nc: Client, message: Request[R], timeout: float = 5.0, request_id: str | None = None
+) -> R:
+    """Send `message` on its subject; return its reply, typed as the request names it. With
+    `request_id`, a service that already applied that id answers its first answer again
+    (`messaging.service`): what a retry after a timeout sends.
 
     Raises ServiceError: the service's own error, or `unavailable` when no instance answers.
     """
@@ -24,10 +28,11 @@ async def request(nc: Client, message: Request[R], timeout: float = 5.0) -> R:
         kind=SpanKind.CLIENT,
         attributes={"messaging.system": "nats", "messaging.destination.name": subject},
     ):
+        headers = tracing.inject()
+        if request_id is not None:
+            headers[REQUEST_ID_HEADER] = request_id
         try:
-            reply = await nc.request(
-                subject, encode(message), timeout=timeout, headers=tracing.inject()
-            )
+            reply = await nc.request(subject, encode(message), timeout=timeout, headers=headers)
         except NoRespondersError as exc:
             raise ServiceError(ErrorCode.unavailable, f"no service answers {subject}") from exc
         except TimeoutError as exc:

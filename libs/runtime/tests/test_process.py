@@ -89,3 +89,36 @@ async def test_a_job_runs_to_its_end_or_is_cancelled_by_stop(
     assert "svc:broken failed" in caplog.text
     await asyncio.wait_for(running.stop(), 5)
     assert done == ["chore", "cancelled"]
+
+
+async def test_drains_run_first_while_tasks_still_run_and_have_their_own_time_limit(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    running = Running("svc", grace_seconds=0.2)
+    order: list[str] = []
+
+    async def serving() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            order.append("task cancelled")
+            raise
+
+    async def hand_over() -> None:
+        await asyncio.sleep(0.3)  # longer than grace_seconds, within its own window
+        order.append("drained" if not running.tasks[0].done() else "drained too late")
+
+    async def hangs() -> None:
+        await asyncio.Event().wait()
+
+    async def closer() -> None:
+        order.append("closed")
+
+    running.spawn(serving(), "serving")
+    running.closers.append(closer)
+    running.drain_first(hand_over, seconds=0.3)
+    running.drain_first(hangs, seconds=0.1)
+    await asyncio.wait_for(running.stop(), 5)
+
+    assert order == ["drained", "task cancelled", "closed"]
+    assert "error while draining svc" in caplog.text  # the hanging one was given up on

@@ -43,3 +43,20 @@ def test_spans_are_written_to_a_json_lines_file(tmp_path: Path) -> None:
     span = json.loads(line)
     assert span["name"] == "POST /api/v1/children"
     assert span["resource"]["attributes"]["service.name"] == "gateway"
+
+
+def test_a_process_with_nowhere_to_send_spans_records_none_but_passes_the_trace_on() -> None:
+    from opentelemetry.trace import NoOpTracer
+
+    from messaging import tracing
+    from runtime.telemetry import exports_spans
+
+    assert not exports_spans({})
+    assert exports_spans({"OTEL_SPANS_FILE": "/tmp/x"})
+    assert exports_spans({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"})
+    incoming = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
+    tracer = NoOpTracer()
+    with tracer.start_as_current_span("x", context=tracing.extract(incoming)) as span:
+        assert not span.is_recording()
+        outgoing = tracing.inject()
+    assert outgoing["traceparent"].split("-")[1] == "0af7651916cd43dd8448eb211c80319c"

@@ -6,10 +6,21 @@ import sys
 
 from database.migrations import revision
 from runtime.process import run_service
+from runtime.profile import EXIT_CONFIG, Profile, ProfileError, current_profile, production_refusals
 from runtime.service import definition, migrate
 from runtime.settings import DatabaseServiceSettings
 
 USAGE = 'usage: python -m runtime <service> [run | migrate | revision "<message>"]'
+
+
+def use_uvloop() -> None:
+    """Run the service on uvloop (libuv) where it is installed: a leaner event loop for every
+    socket, timer and callback. `asyncio.run` in `run_service` then makes a uvloop loop."""
+    try:
+        import uvloop
+    except ImportError:  # not on Windows
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
 def main(argv: list[str]) -> int:
@@ -22,8 +33,22 @@ def main(argv: list[str]) -> int:
         print(exc, file=sys.stderr)
         return 2
     command, rest = (argv[1], argv[2:]) if len(argv) > 1 else ("run", [])
+    try:
+        profile = current_profile()
+    except ProfileError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_CONFIG
     settings = service.settings()
+    if profile is Profile.production and command in ("run", "migrate"):
+        refusals = production_refusals(settings)
+        if command == "migrate":  # it reads nothing but its database URL
+            refusals = [r for r in refusals if r.variable.endswith("_DATABASE_URL")]
+        for refusal in refusals:
+            print(refusal, file=sys.stderr)
+        if refusals:
+            return EXIT_CONFIG
     if command == "run" and not rest:
+        use_uvloop()
         run_service(service.name, lambda: service.start(settings))
     elif command in ("migrate", "revision") and (
         service.database is None or not isinstance(settings, DatabaseServiceSettings)

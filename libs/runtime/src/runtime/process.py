@@ -11,6 +11,8 @@ from runtime.logs import configure_logging
 from runtime.telemetry import setup_tracing
 
 log = logging.getLogger(__name__)
+# How long a start interrupted by a signal may go on to finish before it is cancelled.
+START_GRACE_S = 2.0
 
 
 @dataclass
@@ -25,6 +27,8 @@ class Running:
     grace_seconds: float = 10.0
     # Jobs that end by themselves (a start-up chore); their end does not stop the service.
     jobs: list[asyncio.Task[Any]] = field(default_factory=list)
+    # Run first on stop, while everything else still works, each with its own time limit.
+    drains: list[tuple[Callable[[], Awaitable[Any]], float]] = field(default_factory=list)
 
     def spawn(
         self,
@@ -46,7 +50,15 @@ class Running:
         task.add_done_callback(_log_failure)
         self.jobs.append(task)
 
+    def drain_first(self, drain: Callable[[], Awaitable[Any]], seconds: float) -> None:
+        """Run `drain` at the start of stop, before any task is stopped or anything closed (a
+        server handing its clients over to other instances). It may take `seconds`, and is
+        given `grace_seconds` more before it is given up on."""
+        self.drains.append((drain, seconds + self.grace_seconds))
+
     async def stop(self) -> None:
+        drains, self.drains = self.drains, []
+        await asyncio.gather(*(self._drain(drain, limit) for drain, limit in drains))
         for job in self.jobs:
             job.cancel()
         for task in self.tasks:
@@ -67,6 +79,12 @@ class Running:
             except Exception:
                 log.exception("error while stopping %s", self.name)
 
+    async def _drain(self, drain: Callable[[], Awaitable[Any]], limit: float) -> None:
+        try:
+            await asyncio.wait_for(drain(), limit)
+        except Exception:
+            log.exception("error while draining %s", self.name)
+
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
@@ -83,9 +101,21 @@ def run_service(name: str, start: Callable[[], Awaitable[Running]]) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        running = await start()
+        stopped = asyncio.ensure_future(stop.wait())
+        starting = asyncio.ensure_future(start())
+        # A start can wait a long time (NATS not there yet); a signal must still end it. One
+        # that is about to finish does, and is then stopped in order.
+        await asyncio.wait([stopped, starting], return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            await asyncio.wait([starting], timeout=START_GRACE_S)
+        if not starting.done():
+            log.info("%s stopped before it was ready", name)
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+            return
+        running = starting.result()
         log.info("%s ready", running.name)
-        failed = [asyncio.ensure_future(stop.wait()), *running.tasks]
+        failed = [stopped, *running.tasks]
         done, _ = await asyncio.wait(failed, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             if task is not failed[0] and task.exception():

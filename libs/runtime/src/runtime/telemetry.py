@@ -47,7 +47,17 @@ def tracer_provider(service_name: str, environ: Mapping[str, str]) -> TracerProv
 
 
 def setup_tracing(service_name: str) -> TracerProvider:
-    """Install this process's tracer provider; `shutdown()` it on stop to flush the batch."""
+    """Install this process's tracer provider; `shutdown()` it on stop to flush the batch.
+
+    With nowhere to send spans (neither variable set) none is installed: OpenTelemetry's no-op
+    tracer still carries each incoming trace context on to what the process sends, so traces
+    stay whole across the services that do export, and no span is built only to be dropped.
+    """
     provider = tracer_provider(service_name, os.environ)
-    trace.set_tracer_provider(provider)
+    if exports_spans(os.environ):
+        trace.set_tracer_provider(provider)
     return provider
+
+
+def exports_spans(environ: Mapping[str, str]) -> bool:
+    return _otlp_traces_url(environ) is not None or bool(environ.get("OTEL_SPANS_FILE"))

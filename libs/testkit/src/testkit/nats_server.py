@@ -20,19 +20,39 @@ def nats_server_binary() -> str:
 
 
 class NatsServer:
-    def __init__(self, store_dir: Path, port: int | None = None) -> None:
+    """`config` is nats-server configuration text (an `authorization` block, ...) on top of the
+    address, port and JetStream storage, which stay the server's own."""
+
+    def __init__(self, store_dir: Path, port: int | None = None, config: str | None = None) -> None:
         self.port = port or free_port()
         self.store_dir = store_dir
+        self.config = config
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
+    @property
+    def pid(self) -> int:
+        """The running server's process id (for measuring it, never for ending it)."""
+        if self._process is None:
+            raise RuntimeError("nats-server is not running")
+        return self._process.pid
+
+    def _config_args(self) -> list[str]:
+        if self.config is None:
+            return []
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        path = self.store_dir / "nats-server.conf"
+        path.write_text(self.config)
+        return ["-c", str(path)]
+
     def start(self, timeout: float = 10.0) -> None:
         self._process = subprocess.Popen(
             [
                 nats_server_binary(),
+                *self._config_args(),
                 "-a",
                 "127.0.0.1",
                 "-p",

@@ -1,5 +1,6 @@
 """The whole stack exactly as `./dev up` starts it, on free loopback ports, for end-to-end tests."""
 
+import json
 import os
 import signal
 import subprocess
@@ -28,6 +29,9 @@ class RunningStack:
             "CAMS_REALTIME_PORT": str(self.realtime_port),
             "CAMS_NATS_PORT": str(self.nats_port),
             "OTEL_SPANS_FILE": str(self.spans_file),
+            # The metrics listeners' fixed default ports would clash between stacks running at once.
+            "REALTIME_METRICS_PORT": str(free_port()),
+            "GATEWAY_METRICS_PORT": str(free_port()),
             **(extra_env or {}),
         }
         self.env.pop("NATS_URL", None)
@@ -47,6 +51,15 @@ class RunningStack:
     @property
     def nats_url(self) -> str:
         return self._external_nats or f"nats://127.0.0.1:{self.nats_port}"
+
+    def nats_login(self, user: str = "operator") -> dict[str, str]:
+        """`nats.connect` options to log in as `user` (the operator is allowed everything) where
+        the stack runs its own nats-server, which asks for a login; none for a NATS_URL's."""
+        stored = self.data_dir / "nats-credentials.json"
+        if self._external_nats or not stored.exists():
+            return {}
+        password = json.loads(stored.read_text())[user]
+        return {"user": user, "password": password, "inbox_prefix": f"_INBOX.{user}"}
 
     def pids(self) -> dict[str, int]:
         """The pid of every process the stack started, by name."""

@@ -14,6 +14,9 @@ class FlakyNetwork:
         self.online = True
         self._server: asyncio.Server | None = None
         self._links: set[asyncio.StreamWriter] = set()
+        self._clients: set[asyncio.StreamWriter] = set()
+        # Server sides of silently dropped links: left open, fed nothing, read into the void.
+        self._black_holes: set[asyncio.StreamWriter] = set()
         self._pumps: set[asyncio.Task[None]] = set()
 
     async def start(self) -> FlakyNetwork:
@@ -21,18 +24,29 @@ class FlakyNetwork:
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
-    def go_offline(self) -> None:
-        """Drop every connection without a close handshake, and refuse new ones."""
+    def go_offline(self, silently: bool = False) -> None:
+        """Drop every connection without a close handshake, and refuse new ones.
+
+        `silently`: only the client sees its connection drop; the server's side stays open and
+        hears nothing more, as when a phone loses its network, until the server's own ping
+        finds it dead.
+        """
         self.online = False
         for writer in list(self._links):
-            writer.transport.abort()
+            if silently and writer not in self._clients:
+                self._black_holes.add(writer)
+            else:
+                writer.transport.abort()
         self._links.clear()
+        self._clients.clear()
 
     def go_online(self) -> None:
         self.online = True
 
     async def close(self) -> None:
         self.go_offline()
+        for writer in self._black_holes:
+            writer.transport.abort()
         for pump in list(self._pumps):
             pump.cancel()
         await asyncio.gather(*self._pumps, return_exceptions=True)
@@ -50,6 +64,7 @@ class FlakyNetwork:
             writer.transport.abort()
             return
         self._links |= {writer, up_writer}
+        self._clients.add(writer)
         for source, sink in ((reader, up_writer), (up_reader, writer)):
             pump = asyncio.create_task(self._pump(source, sink))
             self._pumps.add(pump)
@@ -58,7 +73,9 @@ class FlakyNetwork:
     async def _pump(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         with contextlib.suppress(ConnectionError, OSError):
             while data := await source.read(65536):
-                sink.write(data)
-                await sink.drain()
-        sink.transport.abort()
+                if sink not in self._black_holes:
+                    sink.write(data)
+                    await sink.drain()
+        if sink not in self._black_holes:
+            sink.transport.abort()
         self._links.discard(sink)

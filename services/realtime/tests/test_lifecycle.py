@@ -164,7 +164,7 @@ async def test_listeners_all_hear_every_callback_and_one_failing_spares_the_othe
 @pytest.fixture
 async def realtime_port(nats_server: NatsServer) -> AsyncIterator[int]:
     port = free_port()
-    app = AppSettings(id=APP_ID, key=KEY, secret=SecretStr(SECRET))
+    app = AppSettings(id=APP_ID, key=KEY, secret=SecretStr(SECRET), enable_client_messages=True)
     settings = RealtimeSettings(
         nats_url=nats_server.url,
         port=port,

@@ -79,7 +79,13 @@ class Receiver:
 
 def app_settings(receiver: Receiver) -> AppSettings:
     hook = WebhookSettings.model_validate({"url": receiver.url})
-    return AppSettings(id=APP_ID, key=KEY, secret=SecretStr(SECRET), webhooks=[hook])
+    return AppSettings(
+        id=APP_ID,
+        key=KEY,
+        secret=SecretStr(SECRET),
+        webhooks=[hook],
+        enable_client_messages=True,  # test_client_events_carry_socket_...
+    )
 
 
 @dataclass
@@ -90,13 +96,15 @@ class Realtime:
     receiver: Receiver
     grace: float = QUICK_GRACE
     port: int = 0
+    metrics_port: int = 0
     running: Running | None = None
 
     async def start(self) -> Realtime:
-        self.port = free_port()
+        self.port, self.metrics_port = free_port(), free_port()
         settings = RealtimeSettings(
             nats_url=self.nats_url,
             port=self.port,
+            metrics_port=self.metrics_port,
             apps=[app_settings(self.receiver)],
             live_app_id=APP_ID,
             lifecycle_grace_seconds=self.grace,
@@ -112,7 +120,7 @@ class Realtime:
     async def metric(self, name: str) -> float:
         """The sum of a Prometheus counter's samples on GET /metrics."""
         async with httpx.AsyncClient() as client:
-            text = (await client.get(f"http://127.0.0.1:{self.port}/metrics")).text
+            text = (await client.get(f"http://127.0.0.1:{self.metrics_port}/metrics")).text
         return sum(
             float(line.rsplit(" ", 1)[1])
             for line in text.splitlines()

@@ -3,7 +3,12 @@
 A channel vacated and occupied again within the grace, or a member removed and added again,
 publishes nothing: a page reload or a brief network loss is not news to webhook receivers.
 Facts are published in the order they become final, one at a time, retried until NATS takes
-them. `Listeners` lets several listeners (fan-out and this) hear every hub callback.
+them; while NATS is away at most `max_queued` wait, and the oldest give way to the newest
+(counted, logged): webhooks alone hear of these facts, and the latest say most about the
+channels now. `Listeners` lets several listeners (fan-out and this) hear every hub callback.
+
+With several instances the occupancy and membership facts are the cluster's, decided by
+`realtime.cluster.facts` and handed to `emit`; the hub then feeds only `ClientEvents` here.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from nats.js import JetStreamContext
+from prometheus_client import CollectorRegistry, Counter
 
 from contracts.realtime import (
     ChannelLifecycleEvent,
@@ -27,37 +33,52 @@ from contracts.realtime import (
 )
 from messaging import tracing
 from messaging.codec import encode
-from realtime.pusher.seams import HubListener
+from realtime.pusher.seams import HubListener, NullListener
 
 log = logging.getLogger(__name__)
 
 Key = tuple[str, ...]
+# While facts are being dropped, one log line per this many.
+_LOG_EVERY = 1000
 
 
 class LifecyclePublisher:
     """A `HubListener` whose callbacks return at once; a worker task does the publishing."""
 
-    def __init__(self, js: JetStreamContext, grace: float = 3.0) -> None:
+    def __init__(
+        self,
+        js: JetStreamContext,
+        grace: float = 3.0,
+        *,
+        max_queued: int = 10_000,
+        registry: CollectorRegistry | None = None,
+    ) -> None:
         self._js = js
         self._grace = grace
+        self._dropped = Counter(
+            "realtime_lifecycle_dropped",
+            "Lifecycle facts dropped, oldest first, while more than the limit waited for NATS",
+            registry=registry or CollectorRegistry(),
+        )
+        self._dropped_count = 0
         # Facts held back by the grace, in the order they fall due (the grace is constant).
         self._held: dict[Key, tuple[float, ChannelLifecycleEvent]] = {}
         self._timer: asyncio.TimerHandle | None = None
-        self._queue: asyncio.Queue[ChannelLifecycleEvent] = asyncio.Queue()
+        self._queue: asyncio.Queue[ChannelLifecycleEvent] = asyncio.Queue(max(1, max_queued))
         self._worker: asyncio.Task[None] | None = None
 
     # -- HubListener ----------------------------------------------------------------------
 
     def channel_occupied(self, app_id: str, channel: str) -> None:
         if not self._resume(("channel", app_id, channel)):
-            self._emit(ChannelOccupied(app_id=app_id, channel=channel))
+            self.emit(ChannelOccupied(app_id=app_id, channel=channel))
 
     def channel_vacated(self, app_id: str, channel: str) -> None:
         self._hold(("channel", app_id, channel), ChannelVacated(app_id=app_id, channel=channel))
 
     def member_added(self, app_id: str, channel: str, user_id: str) -> None:
         if not self._resume(("member", app_id, channel, user_id)):
-            self._emit(MemberAdded(app_id=app_id, channel=channel, user_id=user_id))
+            self.emit(MemberAdded(app_id=app_id, channel=channel, user_id=user_id))
 
     def member_removed(self, app_id: str, channel: str, user_id: str) -> None:
         event = MemberRemoved(app_id=app_id, channel=channel, user_id=user_id)
@@ -72,7 +93,7 @@ class LifecyclePublisher:
         socket_id: str,
         user_id: str | None,
     ) -> None:
-        self._emit(
+        self.emit(
             ClientEventTriggered(
                 app_id=app_id,
                 channel=channel,
@@ -109,12 +130,24 @@ class LifecyclePublisher:
             if due > now:
                 break
             del self._held[key]
-            self._emit(event)
+            self.emit(event)
         self._schedule()
 
     # -- publishing -----------------------------------------------------------------------
 
-    def _emit(self, event: ChannelLifecycleEvent) -> None:
+    def emit(self, event: ChannelLifecycleEvent) -> None:
+        """Publish `event` in turn, under its own id (equal ids are kept once by the stream)."""
+        if self._queue.full():
+            oldest = self._queue.get_nowait()
+            self._queue.task_done()
+            self._dropped.inc()
+            self._dropped_count += 1
+            if self._dropped_count % _LOG_EVERY == 1:
+                log.warning(
+                    "lifecycle queue full (%d), dropped the oldest fact: %s",
+                    self._queue.maxsize,
+                    oldest.subject,
+                )
         self._queue.put_nowait(event)
 
     def start(self) -> None:
@@ -125,7 +158,7 @@ class LifecyclePublisher:
         if self._timer is not None:
             self._timer.cancel()
         for _, event in self._held.values():
-            self._emit(event)
+            self.emit(event)
         self._held.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._queue.join(), timeout)
@@ -152,6 +185,24 @@ class LifecyclePublisher:
                 log.warning("lifecycle publish of %s failed, retrying: %s", event.subject, exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+
+
+class ClientEvents(NullListener):
+    """The hub's client events for `lifecycle`, and nothing else."""
+
+    def __init__(self, lifecycle: LifecyclePublisher) -> None:
+        self._lifecycle = lifecycle
+
+    def client_event(
+        self,
+        app_id: str,
+        channel: str,
+        event: str,
+        data: str,
+        socket_id: str,
+        user_id: str | None,
+    ) -> None:
+        self._lifecycle.client_event(app_id, channel, event, data, socket_id, user_id)
 
 
 class Listeners:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 from realtime.pusher import App, Hub, Publication, RunningServer
 from testkit.echo import EchoClient, matching
 from testkit.pusher_auth import AuthEndpoint
 
-from .conftest import ClientFactory
+from .conftest import MASTER_KEY, ClientFactory
+
+
+@pytest.fixture
+def app() -> App:
+    """The conftest's app, with client events enabled (they are off unless an app enables them)."""
+    return App("1001", "test-key", "test-secret", MASTER_KEY, client_events=True)
 
 
 async def _joined(

@@ -39,8 +39,13 @@ async def test_event_encrypted_by_the_official_sdk_is_decrypted_by_pusher_js(
         encryption_master_key_base64=base64.b64encode(MASTER_KEY).decode(),
     )
 
-    await asyncio.to_thread(sdk.trigger, "private-encrypted-medical.1", "Note", {"text": "hi"})
+    # Spaces never occur in base64, so the plaintext cannot appear in the ciphertext by chance
+    # (a two-letter text once did).
+    secret_text = "asthma inhaler in the blue bag"
+    await asyncio.to_thread(
+        sdk.trigger, "private-encrypted-medical.1", "Note", {"text": secret_text}
+    )
 
     received = await alice.wait_for(matching(type="event", event="Note"))
-    assert received["data"] == {"text": "hi"}
-    assert "ciphertext" in relayed[0] and "hi" not in relayed[0]
+    assert received["data"] == {"text": secret_text}
+    assert "ciphertext" in relayed[0] and secret_text not in relayed[0]

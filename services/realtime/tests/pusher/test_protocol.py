@@ -142,7 +142,7 @@ async def test_default_timings_drop_a_dead_connection_within_45_seconds() -> Non
 
 async def test_ops_endpoints(hub: Hub, app: App) -> None:
     ready = {"value": False}
-    server = await start_server(hub, readiness=lambda: ready["value"])
+    server = await start_server(hub, readiness=lambda: ready["value"], metrics_port=0)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as http:
             health = await http.get("/healthz")
@@ -151,7 +151,8 @@ async def test_ops_endpoints(hub: Hub, app: App) -> None:
             now_ready = await http.get("/readyz")
             async with websockets.connect(ws_url(server, app.key)) as ws:
                 await receive(ws)
-                metrics = (await http.get("/metrics")).text
+                metrics = (await http.get(f"http://127.0.0.1:{server.metrics_port}/metrics")).text
+                public_metrics = await http.get("/metrics")
             missing = await http.get("/nope")
     finally:
         await server.close()
@@ -159,4 +160,5 @@ async def test_ops_endpoints(hub: Hub, app: App) -> None:
     assert (health.status_code, not_ready.status_code, now_ready.status_code) == (200, 503, 200)
     assert "pusher_connections 1.0" in metrics
     assert "pusher_frames_out_total" in metrics
+    assert public_metrics.status_code == 404  # metrics only on their own listener
     assert missing.status_code == 404

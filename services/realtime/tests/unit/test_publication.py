@@ -6,7 +6,7 @@ from typing import cast
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from contracts.live import ChannelFrame, deliver_subject
+from contracts.live import ChannelFrame, relay_subject
 from messaging.codec import decode
 from realtime.fanout import NatsFanout
 from realtime.pusher import Hub, Publication
@@ -48,6 +48,6 @@ async def test_a_publication_arrives_as_an_equal_publication() -> None:
     [(subject, payload)] = nc.sent
     await fanout._on_frame(cast(Msg, FakeMsg(subject, payload)))
 
-    assert subject == deliver_subject("cams", "presence-room.1")
+    assert subject == relay_subject("cams", "presence-room.1")
     assert decode(ChannelFrame, payload).user_id == "alice"
     assert hub.delivered == [sent]

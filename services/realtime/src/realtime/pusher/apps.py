@@ -15,6 +15,10 @@ class App:
     secret: str
     # 32 raw bytes; only needed to hand out `shared_secret` for private-encrypted- channels.
     encryption_master_key: bytes | None = None
+    # Whether clients may send client-* events (whispers); Pusher has them off unless enabled.
+    client_events: bool = False
+    # Whether unsigned public channels may be subscribed (the Pusher protocol allows them).
+    public_channels: bool = True
 
 
 class AppRegistry:

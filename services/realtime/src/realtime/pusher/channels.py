@@ -7,7 +7,9 @@ from enum import StrEnum
 
 MAX_NAME_LENGTH = 164
 SERVER_TO_USER_PREFIX = "#server-to-user-"
-_NAME = re.compile(r"^[A-Za-z0-9_\-=@,.;]+$")
+# Matched whole (fullmatch): `$` would also accept a trailing newline, which NATS refuses.
+_SOCKET_ID = re.compile(r"[0-9]+\.[0-9]+")
+_NAME = re.compile(r"[A-Za-z0-9_\-=@,.;]+")
 
 
 class ChannelKind(StrEnum):
@@ -23,9 +25,18 @@ def is_valid_name(name: object) -> bool:
         return False
     if name.startswith(SERVER_TO_USER_PREFIX):
         return len(name) > len(SERVER_TO_USER_PREFIX) and bool(
-            _NAME.match(name[len(SERVER_TO_USER_PREFIX) :])
+            _NAME.fullmatch(name[len(SERVER_TO_USER_PREFIX) :])
         )
-    return bool(_NAME.match(name))
+    return bool(_NAME.fullmatch(name))
+
+
+def is_valid_socket_id(socket_id: object) -> bool:
+    """Two ASCII decimal numbers joined by a dot, as the server hands them out."""
+    return (
+        isinstance(socket_id, str)
+        and len(socket_id) <= 64
+        and bool(_SOCKET_ID.fullmatch(socket_id))
+    )
 
 
 def kind_of(name: str) -> ChannelKind:

@@ -25,6 +25,7 @@ from realtime.pusher.channels import (
 from realtime.pusher.config import ServerConfig
 from realtime.pusher.hub import Hub
 from realtime.pusher.publication import Publication
+from realtime.pusher.token_bucket import TokenBucket
 
 log = logging.getLogger("realtime.pusher.connection")
 
@@ -38,6 +39,8 @@ OVER_CAPACITY = 4100
 RECONNECT = 4200
 PONG_NOT_RECEIVED = 4201
 CLIENT_EVENT_RATE_LIMIT = 4301  # sent as pusher:error only; the connection stays
+# Pusher's 4300-4399 "other errors"; soketi answers whispers of an app without them so too.
+CLIENT_EVENTS_DISABLED = 4301
 
 
 class Link(Protocol):
@@ -68,7 +71,17 @@ class PusherConnection:
         self.ping_sent_at: float | None = None
         self._window = 0
         self._window_events = 0
+        self._subscription_tokens = TokenBucket(
+            config.subscription_burst, config.subscriptions_per_second
+        )
         self._closed = False
+        # What this client surely received (see `baseline`): the session observer's position at
+        # the last ping it answered, whether frames went out since, and the ping in flight.
+        self._confirmed = hub.sessions.position()
+        self._confirmed_at = self.last_seen
+        self._sent_since_ping = False
+        self._ping_position: int | None = None
+        self._sent_before_ping = False
 
     @property
     def log_extra(self) -> dict[str, Any]:
@@ -77,6 +90,7 @@ class PusherConnection:
     # -- Subscriber -----------------------------------------------------------------------
 
     def send_frame(self, frame: bytes) -> None:
+        self._sent_since_ping = True
         self.link.write(frame)
 
     def terminate(self, code: int, reason: str) -> None:
@@ -92,11 +106,17 @@ class PusherConnection:
         self._send("pusher:connection_established", wire.json_string(established))
         log.info("connection established", extra=self.log_extra)
 
-    def closed(self) -> None:
-        """Forget the connection: its subscriptions, presence memberships and signin."""
+    def closed(self, clean: bool = False) -> None:
+        """Forget the connection: its subscriptions, presence memberships and signin.
+
+        Unless the client closed it cleanly (it read all it wanted), its channels may have
+        missed frames since `baseline`, which the session observer hears of.
+        """
         if self._closed:
             return
         self._closed = True
+        if not clean and self.channels:
+            self.hub.sessions.lost(self.app.id, self.channels, self.baseline())
         for channel in list(self.channels):
             self.hub.unsubscribe(self.app.id, channel, self)
         self.channels.clear()
@@ -105,14 +125,28 @@ class PusherConnection:
         log.info("connection closed", extra=self.log_extra)
 
     def check_idle(self, now: float) -> None:
-        """Ping after `activity_timeout` of silence; close 4201 if still silent after that."""
+        """Ping after `activity_timeout` of silence, or of frames sent and not yet confirmed;
+        close 4201 if still silent `pong_timeout` after a ping."""
         if self.ping_sent_at is not None:
             if now - self.ping_sent_at > self.config.pong_timeout:
                 log.info("no pong, closing", extra=self.log_extra)
                 self.terminate(PONG_NOT_RECEIVED, "Pong reply not received")
-        elif now - self.last_seen > self.config.activity_timeout:
-            self.ping_sent_at = now
+        elif now - self.last_seen > self.config.activity_timeout or (
+            self._sent_since_ping and now - self._confirmed_at > self.config.activity_timeout
+        ):
+            self.ping_sent_at = self._confirmed_at = now
+            if self._ping_position is None:  # else the older ping's pong confirms less
+                self._ping_position = self.hub.sessions.position()
+            self._sent_before_ping = self._sent_before_ping or self._sent_since_ping
+            self._sent_since_ping = False
             self._send("pusher:ping", {})
+
+    def baseline(self) -> int:
+        """A position up to which this client surely received every frame: a pong proves it
+        read what was written before its ping; with nothing sent since, it missed nothing."""
+        if self._sent_since_ping or (self._ping_position is not None and self._sent_before_ping):
+            return self._confirmed
+        return self.hub.sessions.position()
 
     # -- incoming -------------------------------------------------------------------------
 
@@ -134,11 +168,16 @@ class PusherConnection:
         if event == "pusher:ping":
             self._send("pusher:pong", {})
         elif event == "pusher:pong":
-            pass
+            if self._ping_position is not None:
+                self._confirmed, self._ping_position = self._ping_position, None
+                self._sent_before_ping = False
         elif event == "pusher:subscribe":
             self._subscribe(data if isinstance(data, dict) else {})
         elif event == "pusher:unsubscribe":
             channel = data.get("channel") if isinstance(data, dict) else None
+            # Always honoured (refusing would leave the client deaf but still sent to); it
+            # spends a token so that subscribe/unsubscribe churn is limited as a whole.
+            self._subscription_tokens.take()
             if isinstance(channel, str) and channel in self.channels:
                 self.channels.discard(channel)
                 self.hub.unsubscribe(self.app.id, channel, self)
@@ -157,6 +196,7 @@ class PusherConnection:
             self._error("Invalid channel name")
             return
         try:
+            self._within_limits(channel)
             self._authorize_and_join(channel, data)
         except SubscriptionRefused as refused:
             self.hub.metrics.auth_failures.labels(str(refused.status)).inc()
@@ -186,6 +226,19 @@ class PusherConnection:
         if kind_of(channel) is ChannelKind.PRESENCE:
             succeeded = wire.json_string(self.hub.presence_data(self.app.id, channel))
         self._send("pusher_internal:subscription_succeeded", succeeded, channel)
+        self.hub.sessions.subscribed(self.app.id, channel, self)
+
+    def _within_limits(self, channel: str) -> None:
+        """Raises SubscriptionRefused when the connection may not subscribe to one more."""
+        if not self._subscription_tokens.take():
+            raise SubscriptionRefused(429, "Subscribing too often, slow down", "LimitReached")
+        limit = self.config.max_subscriptions_per_connection
+        if channel not in self.channels and len(self.channels) >= limit:
+            raise SubscriptionRefused(
+                403, f"At most {limit} channels per connection", "LimitReached"
+            )
+        if kind_of(channel) is ChannelKind.PUBLIC and not self.app.public_channels:
+            raise SubscriptionRefused(403, "Public channels are not enabled for this app")
 
     def _authorize_and_join(self, channel: str, data: dict[str, Any]) -> None:
         """Subscribes if allowed; raises SubscriptionRefused otherwise."""
@@ -210,6 +263,10 @@ class PusherConnection:
         self.hub.subscribe(self.app.id, channel, self)
 
     def _presence_member(self, channel: str, channel_data: str) -> tuple[str, Any]:
+        # The message's own depth check cannot see inside this string, and user_info nested
+        # some 255 levels is under 1 KB yet fails orjson's encoder.
+        if wire.nested_deeper_than(channel_data.encode(), self.config.max_json_depth):
+            raise SubscriptionRefused(400, "channel_data nests too deeply", "InvalidChannel")
         try:
             member = orjson.loads(channel_data)
         except orjson.JSONDecodeError:
@@ -222,18 +279,19 @@ class PusherConnection:
         user_info = member.get("user_info")
         if len(orjson.dumps(user_info)) > self.config.max_user_info_bytes:
             raise SubscriptionRefused(413, "user_info is larger than 1 KB", "InvalidChannel")
-        state = self.hub.channel(self.app.id, channel)
-        if (
-            state is not None
-            and user_id not in state.members
-            and len(state.members) >= self.config.max_presence_members
-        ):
+        limit = self.config.presence_channel_max_members.get(
+            channel, self.config.max_presence_members
+        )
+        if not self.hub.has_room_for(self.app.id, channel, user_id, limit):  # every instance
             raise SubscriptionRefused(403, "Presence channel is full", "LimitReached")
         return user_id, user_info
 
     # -- client events --------------------------------------------------------------------
 
     def _client_event(self, event: str, channel: object, data: object) -> None:
+        if not self.app.client_events:
+            self._error("Client events are not enabled for this app", CLIENT_EVENTS_DISABLED)
+            return
         if not isinstance(channel, str) or channel not in self.channels:
             self._error("Client event rejected: not subscribed to the channel")
             return
@@ -280,11 +338,15 @@ class PusherConnection:
             except orjson.JSONDecodeError:
                 parsed = None
             user_id = parsed.get("id") if isinstance(parsed, dict) else None
-        if not isinstance(user_id, str) or not user_id:
+        if (
+            not isinstance(user_id, str)
+            or not user_id
+            or not is_valid_name(server_to_user_channel(user_id))
+        ):
             self.hub.metrics.auth_failures.labels(str(UNAUTHORIZED)).inc()
             log.info("signin refused", extra=self.log_extra)
             self._error(
-                "Invalid signin: bad signature or user_data without a string id", UNAUTHORIZED
+                "Invalid signin: bad signature or user_data without a valid string id", UNAUTHORIZED
             )
             self.terminate(UNAUTHORIZED, "Invalid signin")
             return

@@ -1,7 +1,9 @@
-"""The Pusher HTTP API (publish, channel queries, terminate) and the ops endpoints, as handlers.
+"""The Pusher HTTP API (publish, channel queries, terminate) and the ops endpoints, as handlers;
+`MetricsEndpoint` answers on the metrics listener, apart from the public port.
 
 Each request maps to `HttpResponse`; the server turns that into bytes. Signatures are checked
-against the path as sent and as decoded, since SDKs sign the raw channel name.
+against the path as sent and as decoded, since SDKs sign the raw channel name. Channel queries
+answer for every instance, from what the hub already holds; terminate reaches every instance.
 """
 
 from __future__ import annotations
@@ -10,21 +12,21 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
 import orjson
 
 from realtime.pusher import signing
 from realtime.pusher.apps import App
-from realtime.pusher.channels import ChannelKind, is_valid_name, kind_of
+from realtime.pusher.channels import ChannelKind, is_valid_name, is_valid_socket_id, kind_of
 from realtime.pusher.config import ServerConfig
 from realtime.pusher.connection import UNAUTHORIZED
 from realtime.pusher.hub import Hub
+from realtime.pusher.metrics import Metrics
 from realtime.pusher.publication import Publication
 
 Readiness = Callable[[], bool | Awaitable[bool]]
-SOCKET_ID = re.compile(r"^\d+\.\d+$")
 _ROUTES: list[tuple[str, str, re.Pattern[str]]] = [
     ("POST", "events", re.compile(r"^/apps/([^/]+)/events$")),
     ("POST", "batch_events", re.compile(r"^/apps/([^/]+)/batch_events$")),
@@ -42,6 +44,11 @@ class HttpResponse:
     status: int
     body: bytes
     content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class HttpHandler(Protocol):
+    async def handle(self, method: str, target: str, body: bytes) -> HttpResponse: ...
 
 
 class ApiError(Exception):
@@ -52,6 +59,20 @@ class ApiError(Exception):
 
 def json_response(status: int, body: Any) -> HttpResponse:
     return HttpResponse(status, orjson.dumps(body))
+
+
+class MetricsEndpoint:
+    """GET /metrics, for the metrics listener only."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    async def handle(self, method: str, target: str, body: bytes) -> HttpResponse:
+        if target.partition("?")[0] != "/metrics":
+            return json_response(404, {"error": "Not found"})
+        if method != "GET":
+            return json_response(405, {"error": "Method not allowed"})
+        return HttpResponse(200, self.metrics.render(), "text/plain; version=0.0.4")
 
 
 class HttpApi:
@@ -67,8 +88,6 @@ class HttpApi:
         if method == "GET" and path == "/readyz":
             ready = await self._ready()
             return json_response(200 if ready else 503, {"ready": ready})
-        if method == "GET" and path == "/metrics":
-            return HttpResponse(200, self.hub.metrics.render(), "text/plain; version=0.0.4")
         for route_method, endpoint, pattern in _ROUTES:
             match = pattern.match(path)
             if match is None:
@@ -132,8 +151,10 @@ class HttpApi:
         if endpoint == "users":
             return self._users(app, match.group(2))
         user_id = match.group(match.lastindex or 1)
-        for connection in self.hub.connections_of_user(app.id, user_id):
-            connection.terminate(UNAUTHORIZED, "Connections of this user were terminated")
+        reason = "Connections of this user were terminated"
+        elsewhere = self.hub.terminate_user(app.id, user_id, UNAUTHORIZED, reason)
+        if elsewhere is not None:
+            await elsewhere
         return json_response(200, {})
 
     # -- publishing -----------------------------------------------------------------------
@@ -146,9 +167,7 @@ class HttpApi:
             raise ApiError(400, "data must be a string")
         if len(data.encode()) > self.config.max_event_data_bytes:
             raise ApiError(413, "data is larger than 10 KB")
-        if socket_id is not None and not (
-            isinstance(socket_id, str) and SOCKET_ID.match(socket_id)
-        ):
+        if socket_id is not None and not is_valid_socket_id(socket_id):
             raise ApiError(400, "socket_id is invalid")
         if not channels or not all(is_valid_name(c) for c in channels):
             raise ApiError(400, "channels must be valid channel names")
@@ -186,10 +205,18 @@ class HttpApi:
         if "user_count" in info and not prefix.startswith("presence-"):
             raise ApiError(400, "user_count needs filter_by_prefix=presence-")
         found: dict[str, Any] = {}
-        for name, state in self.hub.channels(app.id):
+        for name in self.hub.occupied_channels(app.id):
             if name.startswith(prefix):
-                found[name] = {"user_count": len(state.members)} if "user_count" in info else {}
+                found[name] = self._counts(app, name, info)
         return json_response(200, {"channels": found})
+
+    def _counts(self, app: App, channel: str, info: set[str]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        if "subscription_count" in info:
+            counts["subscription_count"] = self.hub.subscription_count(app.id, channel)
+        if "user_count" in info:
+            counts["user_count"] = len(self.hub.members_of(app.id, channel))
+        return counts
 
     def _channel(self, app: App, channel: str, params: dict[str, str]) -> HttpResponse:
         if not is_valid_name(channel):
@@ -198,19 +225,15 @@ class HttpApi:
         presence = kind_of(channel) is ChannelKind.PRESENCE
         if "user_count" in info and not presence:
             raise ApiError(400, "user_count is only available for presence channels")
-        state = self.hub.channel(app.id, channel)
-        result: dict[str, Any] = {"occupied": state is not None}
-        if "subscription_count" in info:
-            result["subscription_count"] = len(state.subscribers) if state else 0
-        if "user_count" in info:
-            result["user_count"] = len(state.members) if state else 0
-        return json_response(200, result)
+        occupied = self.hub.subscription_count(app.id, channel) > 0
+        return json_response(200, {"occupied": occupied, **self._counts(app, channel, info)})
 
     def _users(self, app: App, channel: str) -> HttpResponse:
+        if not is_valid_name(channel):
+            raise ApiError(400, "Invalid channel name")
         if kind_of(channel) is not ChannelKind.PRESENCE:
             raise ApiError(400, "Users are only known on presence channels")
-        state = self.hub.channel(app.id, channel)
-        users = [{"id": user_id} for user_id in (state.members if state else {})]
+        users = [{"id": user_id} for user_id in self.hub.members_of(app.id, channel)]
         return json_response(200, {"users": users})
 
 

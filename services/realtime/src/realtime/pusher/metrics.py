@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Protocol
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+
+
+class BusEvents(Protocol):
+    """What the metrics need of `messaging.connection.BusState`."""
+
+    @property
+    def is_connected(self) -> bool: ...
+
+    def on_disconnected(self, listener: Callable[[], Any]) -> Callable[[], None]: ...
+
+    def on_reconnected(self, listener: Callable[[], Any]) -> Callable[[], None]: ...
 
 
 class Metrics:
@@ -32,6 +46,19 @@ class Metrics:
             ["endpoint", "status"],
             registry=self.registry,
         )
+        self.refused_connections = Counter(
+            "pusher_refused_connections",
+            "Connections refused over a connection cap, by reason",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.dropped_connections = Counter(
+            "pusher_dropped_connections",
+            "Connections cut by the transport limits (slow_reader, control_frames, "
+            "request_timeout)",
+            ["reason"],
+            registry=self.registry,
+        )
         self.webhook_deliveries = Counter(
             "pusher_webhook_deliveries",
             "Webhook POSTs, by app and result (ok, error)",
@@ -44,6 +71,21 @@ class Metrics:
             ["app_id"],
             registry=self.registry,
         )
+
+        self.bus_connected = Gauge(
+            "nats_connected", "1 while the NATS connection is up, else 0", registry=self.registry
+        )
+        self.bus_disconnects = Counter(
+            "nats_disconnects", "NATS connection losses", registry=self.registry
+        )
+        self.bus_reconnects = Counter(
+            "nats_reconnects", "NATS connections re-established", registry=self.registry
+        )
+
+    def watch_bus(self, bus: BusEvents) -> None:
+        self.bus_connected.set_function(lambda: 1.0 if bus.is_connected else 0.0)
+        bus.on_disconnected(self.bus_disconnects.inc)
+        bus.on_reconnected(self.bus_reconnects.inc)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

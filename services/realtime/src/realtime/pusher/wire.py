@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from itertools import accumulate
 from typing import Any
 
 import orjson
@@ -35,3 +37,18 @@ def event_frame(
 
 def json_string(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"?', re.DOTALL)
+# Keeps only brackets, as signed steps: an opening one 1, a closing one -1 (0xFF).
+_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+
+
+def nested_deeper_than(payload: bytes | bytearray, limit: int) -> bool:
+    """Whether JSON text nests arrays and objects more than `limit` levels (brackets inside
+    strings do not count); cheap for the usual message, which has fewer brackets than that."""
+    if payload.count(b"[") + payload.count(b"{") <= limit:
+        return False
+    brackets = _JSON_STRING.sub(b"", payload).translate(_STEPS, _NOT_BRACKETS)
+    return max(accumulate(memoryview(brackets).cast("b")), default=0) > limit

@@ -59,6 +59,7 @@ async def running_gateway(
     """The gateway with the demo users (password "password"), and a client of its /api/v1."""
     defaults: dict[str, Any] = {
         "port": free_port(),
+        "metrics_port": free_port(),
         "seed_demo_users": True,
         "request_timeout_seconds": 1.0,
     }

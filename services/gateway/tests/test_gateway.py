@@ -114,12 +114,14 @@ async def test_channels_a_user_may_not_join_are_403(
         data={"socket_id": "1.2", "channel_name": "private-live-refresh.admin"},
     )
     assert ok.status_code == 200
-    bad_socket = await client.post(
-        "/broadcasting/auth",
-        headers=admin,
-        data={"socket_id": "nope", "channel_name": "presence-online"},
-    )
-    assert bad_socket.status_code == 422
+    # A trailing newline and Unicode digits passed the old `^\d+\.\d+$` with `match`.
+    for socket_id in ("nope", "1.2\n", "\u0661.\u0662", "1.2.3", " 1.2"):
+        bad_socket = await client.post(
+            "/broadcasting/auth",
+            headers=admin,
+            data={"socket_id": socket_id, "channel_name": "presence-online"},
+        )
+        assert bad_socket.status_code == 422, socket_id
     assert (
         await client.post(
             "/broadcasting/auth", data={"socket_id": "1.2", "channel_name": "presence-online"}
@@ -188,7 +190,7 @@ async def test_metrics_count_requests_by_route_template_and_status(
     client, settings = gateway
     headers = await token_for(client, "parent@cams.test")
     await client.get("/children/12345", headers=headers)  # 503: no bookings service here
-    metrics = (await client.get(f"http://127.0.0.1:{settings.port}/metrics")).text
+    metrics = (await client.get(f"http://127.0.0.1:{settings.metrics_port}/metrics")).text
     assert (
         'gateway_http_requests_total{method="GET",route="/api/v1/children/{child_id}",status="503"}'
         in metrics

@@ -4,6 +4,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gateway.idempotency import HEADER, REPLAYED, IdempotencyMiddleware, KeyStore
+from gateway.limits.body_size import BodySizeLimitMiddleware
 from gateway.metrics import MetricsMiddleware
 from gateway.routes import (
     absences,
@@ -30,9 +31,16 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(state: GatewayState) -> FastAPI:
-    app = FastAPI(title="CAMS Live", version="0.1.0", description="REST gateway of CAMS Live")
+    app = FastAPI(
+        title="CAMS Live",
+        version="0.1.0",
+        description="REST gateway of CAMS Live",
+        # `TracingMiddleware` makes the request's server span; FastAPI's own would add a second
+        # one and a span per dependency, endpoint and serialization of every request.
+        telemetry={"tracing": False},
+    )
     app.state.gateway = state
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=errors.refusals(400, 413))
     for module in (
         auth,
         users,
@@ -60,6 +68,8 @@ def create_app(state: GatewayState) -> FastAPI:
         prefix=API_PREFIX,
         max_body_bytes=state.settings.idempotency_max_body_bytes,
     )
+    # Inside CORS, so that a browser can read its 413.
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=state.settings.max_body_bytes)
     # Bearer tokens, not cookies: no credentials mode is needed for the browser.
     app.add_middleware(
         CORSMiddleware,

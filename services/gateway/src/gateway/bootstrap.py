@@ -1,12 +1,18 @@
 """Composition root of the gateway: NATS, database, outbox relay, the app, and its server."""
 
 import contextlib
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
+from starlette.types import ASGIApp
 
+from gateway.adapters.repositories import SqlUserDirectory
 from gateway.app import create_app
+from gateway.limits.auth_guard import AuthGuard
+from gateway.limits.head_size import head_size_limited
+from gateway.metrics_listener import bind, metrics_app
 from gateway.models import TABLES
 from gateway.seed import seed_demo_day, seed_demo_users
 from gateway.settings import GatewaySettings
@@ -26,32 +32,63 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 async def start(settings: GatewaySettings) -> Running:
+    metrics_socket = (
+        bind(settings.metrics_host, settings.metrics_port) if settings.metrics_port else None
+    )
     running = Running("gateway")
     nats = await connect_nats(running, settings.nats_url)
     database = open_database(running, settings.database_url, nats.js)
 
     def new_uow() -> UnitOfWork:
-        return SqlGatewayUnitOfWork(database.engine, after_commit=database.relay.wake)
+        return SqlGatewayUnitOfWork(database.engine, after_commit=database.relay.committed)
 
-    state = GatewayState(settings=settings, nc=nats.nc, new_uow=new_uow)
+    state = GatewayState(
+        settings=settings,
+        nc=nats.nc,
+        new_uow=new_uow,
+        directory=SqlUserDirectory(database.engine),
+        auth_guard=AuthGuard(settings),
+    )
     if settings.seed_demo_users:
         await seed_demo_users(state)
         running.run_once(seed_demo_day(state), "demo-day")
-    config = uvicorn.Config(
-        create_app(state),
+    _serve(running, "http", _config(create_app(state), settings, port=settings.port))
+    if metrics_socket is not None:
+        _serve(running, "metrics", _config(metrics_app(), settings), [metrics_socket])
+    return running
+
+
+def _config(app: ASGIApp, settings: GatewaySettings, port: int = 0) -> uvicorn.Config:
+    trusted = settings.trusted_proxies
+    return uvicorn.Config(
+        app,
         host=settings.host,
-        port=settings.port,
+        port=port,
         log_level="warning",
+        access_log=False,
         lifespan="off",
+        # The loop is the process's (uvloop, `runtime.__main__`); httptools parses HTTP in C.
+        loop="uvloop",
+        http=head_size_limited(settings.max_header_bytes),
+        # X-Forwarded-For names the client only when its sender is a trusted proxy.
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
     )
+
+
+def _serve(
+    running: Running,
+    name: str,
+    config: uvicorn.Config,
+    sockets: list[socket.socket] | None = None,
+) -> None:
     server = _EmbeddedServer(config)
-    running.spawn(server.serve(), "http")
+    running.spawn(server.serve(sockets), name)
 
     async def stop_server() -> None:
         server.should_exit = True
 
     running.closers.insert(0, stop_server)
-    return running
 
 
 SERVICE = ServiceDefinition(

@@ -5,12 +5,20 @@ Pure ASGI middleware, so that no route knows of it. A key belongs to a caller (`
 SHA-256 of the Authorization header, or "anonymous") and names one request (`fingerprint`:
 method, path, query and the SHA-256 of the body). The unique (scope, key) of the table decides
 which of two concurrent requests holds the key, on SQLite and PostgreSQL alike.
+
+The key also reaches the services: each service request the route sends carries a request id
+derived from the keyed request (`service_request_id`), the same on every retry. A try whose
+answer the gateway never got (its request timed out: 503, the key released) may have applied;
+the retry's request then gets that first answer from the service instead of applying again.
 """
 
 import hashlib
 import logging
 import re
+import uuid
+from collections import Counter
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -37,11 +45,43 @@ CLAIM_ATTEMPTS = 3
 EXEMPT = ("auth/", "broadcasting/")
 
 
+# The namespace of the ids derived from keyed requests (uuid5).
+SERVICE_REQUESTS = uuid.uuid5(uuid.NAMESPACE_URL, "urn:cams:idempotency-key")
+
+
+@dataclass
+class ServiceRequestIds:
+    """The ids of the service requests one keyed request sends: the n-th request on a subject
+    gets the same id on every retry of the keyed request."""
+
+    base: uuid.UUID
+    sent: Counter[str] = field(default_factory=Counter)
+
+    def next_for(self, subject: str) -> str:
+        self.sent[subject] += 1
+        return str(uuid.uuid5(self.base, f"{subject}#{self.sent[subject]}"))
+
+
+_service_requests: ContextVar[ServiceRequestIds | None] = ContextVar(
+    "service_requests", default=None
+)
+
+
+def service_request_id(subject: str) -> str | None:
+    """The id of the next service request on `subject`, while a keyed request runs."""
+    ids = _service_requests.get()
+    return None if ids is None else ids.next_for(subject)
+
+
 @dataclass(frozen=True)
 class KeyedRequest:
     scope: str
     key: str
     fingerprint: str
+
+    def service_requests(self) -> ServiceRequestIds:
+        name = "\n".join((self.scope, self.key, self.fingerprint))
+        return ServiceRequestIds(uuid.uuid5(SERVICE_REQUESTS, name))
 
 
 @dataclass(frozen=True)
@@ -229,9 +269,11 @@ class IdempotencyMiddleware:
                     await self._settle(request, answer)  # before the client can retry
             await send(message)
 
+        token = _service_requests.set(request.service_requests())
         try:
             await self.app(scope, receive, keep)
         finally:
+            _service_requests.reset(token)
             if not answer.settled:  # the route failed before it answered in full
                 await self.store.release(request)
 

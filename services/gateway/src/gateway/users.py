@@ -22,12 +22,6 @@ def public(user: User) -> UserPublic:
     return UserPublic.model_validate(user, from_attributes=True)
 
 
-async def find(uow: UnitOfWork, user_id: int) -> UserPublic | None:
-    async with uow:
-        user = await uow.users.get(user_id)
-        return None if user is None else public(user)
-
-
 async def find_by_email(uow: UnitOfWork, email: str) -> UserPublic | None:
     async with uow:
         user = await uow.users.by_email(email)

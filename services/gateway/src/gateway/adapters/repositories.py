@@ -4,13 +4,16 @@ lives."""
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import delete, or_, update
+import sqlalchemy
+from sqlalchemy import bindparam, delete, or_, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from database.paging import newest_first
 from database.unit_of_work import SqlRepository
 from gateway.models import IDEMPOTENCY_KEYS, USERS, IdempotencyKey, User
+from gateway.schemas import UserPublic
 
 
 class UserRepository(Protocol):
@@ -35,6 +38,28 @@ class SqlUserRepository(SqlRepository[User]):
 
     async def newest_first(self, cursor: str | None, limit: int) -> tuple[list[User], str | None]:
         return await newest_first(self.session, select(User), USERS.c.id, cursor, limit)
+
+
+class UserDirectory(Protocol):
+    async def public(self, user_id: int, /) -> UserPublic | None:
+        """The account as it is now, or None if there is none."""
+        ...
+
+
+class SqlUserDirectory:
+    """The signed-in user of every request, read anew each time (a token outlives a deleted
+    account or a changed role): one row by primary key on a pooled connection, without a
+    unit of work, since nothing is written."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        columns = [USERS.c[name] for name in UserPublic.model_fields]
+        self._query = sqlalchemy.select(*columns).where(USERS.c.id == bindparam("user_id"))
+
+    async def public(self, user_id: int) -> UserPublic | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(self._query, {"user_id": user_id})).first()
+        return None if row is None else UserPublic.model_validate(row._mapping)
 
 
 class IdempotencyKeyRepository(Protocol):

@@ -9,8 +9,12 @@ from contracts import trainers as t
 from contracts.envelope import Deleted
 from gateway.routes.building import build
 from gateway.routes.deps import CurrentUser, ServicesDep, actor_of
+from gateway.routes.errors import refusals
+from gateway.routes.ids import PathId, QueryId
 
-router = APIRouter(prefix="/absence-requests", tags=["absence"])
+router = APIRouter(
+    prefix="/absence-requests", tags=["absence"], responses=refusals(401, 403, 404, 409, 503)
+)
 
 
 class DecisionBody(BaseModel):
@@ -22,7 +26,7 @@ class DecisionBody(BaseModel):
 async def list_absence_requests(
     user: CurrentUser,
     services: ServicesDep,
-    trainer_id: int | None = None,
+    trainer_id: QueryId = None,
     status: t.AbsenceStatus | None = None,
     cursor: str | None = None,
     limit: int = 50,
@@ -42,7 +46,7 @@ async def list_absence_requests(
 
 @router.get("/{absence_request_id}", response_model=t.AbsenceRequestDetails)
 async def get_absence_request(
-    absence_request_id: int, user: CurrentUser, services: ServicesDep
+    absence_request_id: PathId, user: CurrentUser, services: ServicesDep
 ) -> Any:
     return await services.ask(
         t.GetAbsenceRequest(actor=actor_of(user), absence_request_id=absence_request_id)
@@ -51,7 +55,7 @@ async def get_absence_request(
 
 @router.patch("/{absence_request_id}", response_model=t.AbsenceRequestDetails)
 async def decide_absence_request(
-    absence_request_id: int, body: DecisionBody, user: CurrentUser, services: ServicesDep
+    absence_request_id: PathId, body: DecisionBody, user: CurrentUser, services: ServicesDep
 ) -> Any:
     return await services.ask(
         build(
@@ -65,7 +69,7 @@ async def decide_absence_request(
 
 @router.delete("/{absence_request_id}", response_model=Deleted)
 async def withdraw_absence_request(
-    absence_request_id: int, user: CurrentUser, services: ServicesDep
+    absence_request_id: PathId, user: CurrentUser, services: ServicesDep
 ) -> Any:
     return await services.ask(
         t.WithdrawAbsenceRequest(actor=actor_of(user), absence_request_id=absence_request_id)

@@ -9,15 +9,19 @@ from fastapi import APIRouter
 from contracts import notifications as n
 from gateway.routes.building import build
 from gateway.routes.deps import CurrentUser, ServicesDep, actor_of
+from gateway.routes.errors import refusals
+from gateway.routes.ids import QueryId
 
-router = APIRouter(prefix="/activity", tags=["activity"])
+router = APIRouter(
+    prefix="/activity", tags=["activity"], responses=refusals(401, 403, 404, 409, 503)
+)
 
 
 @router.get("", response_model=n.ActivityPage)
 async def list_activity(
     user: CurrentUser,
     services: ServicesDep,
-    actor_id: int | None = None,
+    actor_id: QueryId = None,
     verb: str | None = None,
     object_type: str | None = None,
     date_from: date | None = None,

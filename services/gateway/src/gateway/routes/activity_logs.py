@@ -10,8 +10,10 @@ from starlette.status import HTTP_201_CREATED
 from contracts import trainers as t
 from gateway.routes.building import build
 from gateway.routes.deps import CurrentUser, ServicesDep, actor_of
+from gateway.routes.errors import refusals
+from gateway.routes.ids import PathId
 
-router = APIRouter(tags=["activity logs"])
+router = APIRouter(tags=["activity logs"], responses=refusals(401, 403, 404, 409, 503))
 
 
 class ActivityLogBody(BaseModel):
@@ -26,7 +28,7 @@ class ActivityLogUpdateBody(BaseModel):
 
 @router.get("/schedules/{schedule_id}/activity-logs", response_model=t.ActivityLogPage)
 async def list_activity_logs(
-    schedule_id: int,
+    schedule_id: PathId,
     user: CurrentUser,
     services: ServicesDep,
     cursor: str | None = None,
@@ -50,7 +52,7 @@ async def list_activity_logs(
     response_model=t.ActivityLogDetails,
 )
 async def create_activity_log(
-    schedule_id: int, body: ActivityLogBody, user: CurrentUser, services: ServicesDep
+    schedule_id: PathId, body: ActivityLogBody, user: CurrentUser, services: ServicesDep
 ) -> Any:
     return await services.ask(
         build(
@@ -61,7 +63,7 @@ async def create_activity_log(
 
 @router.patch("/activity-logs/{activity_log_id}", response_model=t.ActivityLogDetails)
 async def update_activity_log(
-    activity_log_id: int, body: ActivityLogUpdateBody, user: CurrentUser, services: ServicesDep
+    activity_log_id: PathId, body: ActivityLogUpdateBody, user: CurrentUser, services: ServicesDep
 ) -> Any:
     return await services.ask(
         build(

@@ -11,9 +11,12 @@ from contracts import bookings as c
 from gateway.business_day import today_in
 from gateway.routes.building import build
 from gateway.routes.deps import AdminUser, CurrentUser, ServicesDep, StateDep, actor_of
+from gateway.routes.errors import refusals
 from gateway.views.today import TodayView, today_view
 
-router = APIRouter(prefix="/admin", tags=["admin views"])
+router = APIRouter(
+    prefix="/admin", tags=["admin views"], responses=refusals(401, 403, 404, 409, 503)
+)
 
 
 class CancelDayBody(BaseModel):

@@ -1,10 +1,11 @@
 """/auth/login, /auth/register and /me."""
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 
 from contracts.envelope import Role
 from gateway import users
 from gateway.routes.deps import CurrentUser, StateDep
+from gateway.routes.errors import refusals
 from gateway.schemas import LoginBody, RegisterBody, TokenAnswer, UserPublic
 from gateway.security import issue_token
 
@@ -17,20 +18,29 @@ def _token_answer(state: StateDep, user: UserPublic) -> TokenAnswer:
     return TokenAnswer(access_token=token, expires_in=ttl, user=user)
 
 
-@router.post("/auth/login", response_model=TokenAnswer)
-async def login(body: LoginBody, state: StateDep) -> TokenAnswer:
-    user = await users.sign_in(state.new_uow(), body.email, body.password)
+@router.post("/auth/login", response_model=TokenAnswer, responses=refusals(401, 429, 503))
+async def login(body: LoginBody, request: Request, state: StateDep) -> TokenAnswer:
+    async with state.auth_guard.attempt(request, body.email):
+        user = await users.sign_in(state.new_uow(), body.email, body.password)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password")
     return _token_answer(state, user)
 
 
-@router.post("/auth/register", response_model=TokenAnswer, status_code=status.HTTP_201_CREATED)
-async def register(body: RegisterBody, state: StateDep) -> TokenAnswer:
-    user = await users.create(state.new_uow(), body.email, body.name, Role.parent, body.password)
+@router.post(
+    "/auth/register",
+    response_model=TokenAnswer,
+    status_code=status.HTTP_201_CREATED,
+    responses=refusals(409, 429, 503),
+)
+async def register(body: RegisterBody, request: Request, state: StateDep) -> TokenAnswer:
+    async with state.auth_guard.attempt(request, body.email):
+        user = await users.create(
+            state.new_uow(), body.email, body.name, Role.parent, body.password
+        )
     return _token_answer(state, user)
 
 
-@router.get("/me", response_model=UserPublic)
+@router.get("/me", response_model=UserPublic, responses=refusals(401))
 async def me(user: CurrentUser) -> UserPublic:
     return user

@@ -12,12 +12,16 @@ from contracts import bookings as c
 from contracts.envelope import Deleted
 from gateway.routes.building import build
 from gateway.routes.deps import CurrentUser, ServicesDep, actor_of
+from gateway.routes.errors import refusals
+from gateway.routes.ids import BodyId, PathId, QueryId
 
-router = APIRouter(prefix="/bookings", tags=["bookings"])
+router = APIRouter(
+    prefix="/bookings", tags=["bookings"], responses=refusals(401, 402, 403, 404, 409, 503)
+)
 
 
 class BookingCreateBody(BaseModel):
-    child_id: int
+    child_id: BodyId
     notes: str | None = None
 
 
@@ -50,9 +54,9 @@ async def create_booking(body: BookingCreateBody, user: CurrentUser, services: S
 async def list_bookings(
     user: CurrentUser,
     services: ServicesDep,
-    child_id: int | None = None,
+    child_id: QueryId = None,
     status: c.BookingStatus | None = None,
-    parent_id: int | None = None,
+    parent_id: QueryId = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Any:
@@ -71,13 +75,13 @@ async def list_bookings(
 
 
 @router.get("/{booking_id}", response_model=c.BookingDetails)
-async def get_booking(booking_id: int, user: CurrentUser, services: ServicesDep) -> Any:
+async def get_booking(booking_id: PathId, user: CurrentUser, services: ServicesDep) -> Any:
     return await services.ask(c.GetBooking(actor=actor_of(user), booking_id=booking_id))
 
 
 @router.patch("/{booking_id}", response_model=c.BookingDetails)
 async def update_booking(
-    booking_id: int, body: BookingUpdateBody, user: CurrentUser, services: ServicesDep
+    booking_id: PathId, body: BookingUpdateBody, user: CurrentUser, services: ServicesDep
 ) -> Any:
     return await services.ask(
         build(
@@ -90,7 +94,7 @@ async def update_booking(
 
 
 @router.delete("/{booking_id}", response_model=Deleted)
-async def delete_booking(booking_id: int, user: CurrentUser, services: ServicesDep) -> Any:
+async def delete_booking(booking_id: PathId, user: CurrentUser, services: ServicesDep) -> Any:
     return await services.ask(c.DeleteBooking(actor=actor_of(user), booking_id=booking_id))
 
 
@@ -98,7 +102,7 @@ async def delete_booking(booking_id: int, user: CurrentUser, services: ServicesD
     "/{booking_id}/schedules", status_code=HTTP_201_CREATED, response_model=c.ScheduleDetails
 )
 async def create_schedule(
-    booking_id: int, body: ScheduleCreateBody, user: CurrentUser, services: ServicesDep
+    booking_id: PathId, body: ScheduleCreateBody, user: CurrentUser, services: ServicesDep
 ) -> Any:
     return await services.ask(
         build(c.CreateSchedule, actor=actor_of(user), booking_id=booking_id, **body.model_dump())
@@ -107,7 +111,7 @@ async def create_schedule(
 
 @router.get("/{booking_id}/schedules", response_model=c.SchedulePage)
 async def list_booking_schedules(
-    booking_id: int,
+    booking_id: PathId,
     user: CurrentUser,
     services: ServicesDep,
     cursor: str | None = None,
@@ -129,7 +133,7 @@ async def list_booking_schedules(
     "/{booking_id}/payments", status_code=HTTP_201_CREATED, response_model=c.PaymentDetails
 )
 async def make_payment(
-    booking_id: int, body: PaymentBody, user: CurrentUser, services: ServicesDep
+    booking_id: PathId, body: PaymentBody, user: CurrentUser, services: ServicesDep
 ) -> Any:
     return await services.ask(
         build(c.MakePayment, actor=actor_of(user), booking_id=booking_id, **body.model_dump())
@@ -138,7 +142,7 @@ async def make_payment(
 
 @router.get("/{booking_id}/payments", response_model=c.PaymentPage)
 async def list_payments(
-    booking_id: int,
+    booking_id: PathId,
     user: CurrentUser,
     services: ServicesDep,
     cursor: str | None = None,

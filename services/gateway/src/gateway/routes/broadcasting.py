@@ -14,12 +14,13 @@ from contracts.envelope import Role
 from contracts.live import ADMIN_CHANNEL, ONLINE_CHANNEL, user_channel
 from gateway import pusher_auth
 from gateway.routes.deps import CurrentUser, StateDep
-from gateway.routes.errors import field_error
+from gateway.routes.errors import field_error, refusals
 from gateway.schemas import UserPublic
 
-router = APIRouter(prefix="/broadcasting", tags=["broadcasting"])
+router = APIRouter(prefix="/broadcasting", tags=["broadcasting"], responses=refusals(401, 403))
 
-SOCKET_ID = re.compile(r"^\d+\.\d+$")
+# ASCII digits in full: `\d` takes any Unicode digit, and `$` a trailing newline.
+SOCKET_ID = re.compile(r"[0-9]{1,20}\.[0-9]{1,20}")
 
 
 def _may_join(user: UserPublic, channel: str) -> bool:
@@ -29,7 +30,7 @@ def _may_join(user: UserPublic, channel: str) -> bool:
 
 
 def _check_socket(socket_id: str) -> None:
-    if not SOCKET_ID.match(socket_id):
+    if not SOCKET_ID.fullmatch(socket_id):
         raise field_error("body", "socket_id", "not a Pusher socket id")
 
 

@@ -10,15 +10,18 @@ from contracts import bookings as c
 from contracts.envelope import Deleted, Role
 from gateway.routes.building import build
 from gateway.routes.deps import CurrentUser, ServicesDep, actor_of
-from gateway.routes.errors import field_error
+from gateway.routes.errors import field_error, refusals
+from gateway.routes.ids import BodyId, PathId, QueryId
 
-router = APIRouter(prefix="/children", tags=["children"])
+router = APIRouter(
+    prefix="/children", tags=["children"], responses=refusals(401, 403, 404, 409, 503)
+)
 
 
 class ChildCreateBody(BaseModel):
     name: str
     date_of_birth: date
-    parent_id: int | None = None
+    parent_id: BodyId | None = None
 
 
 class ChildUpdateBody(BaseModel):
@@ -52,7 +55,7 @@ async def list_children(
     services: ServicesDep,
     cursor: str | None = None,
     limit: int = 50,
-    parent_id: int | None = None,
+    parent_id: QueryId = None,
 ) -> Any:
     return await services.ask(
         build(
@@ -67,13 +70,13 @@ async def list_children(
 
 
 @router.get("/{child_id}", response_model=c.ChildDetails)
-async def get_child(child_id: int, user: CurrentUser, services: ServicesDep) -> Any:
+async def get_child(child_id: PathId, user: CurrentUser, services: ServicesDep) -> Any:
     return await services.ask(c.GetChild(actor=actor_of(user), child_id=child_id))
 
 
 @router.patch("/{child_id}", response_model=c.ChildDetails)
 async def update_child(
-    child_id: int, body: ChildUpdateBody, user: CurrentUser, services: ServicesDep
+    child_id: PathId, body: ChildUpdateBody, user: CurrentUser, services: ServicesDep
 ) -> Any:
     return await services.ask(
         build(
@@ -86,13 +89,13 @@ async def update_child(
 
 
 @router.delete("/{child_id}", response_model=Deleted)
-async def delete_child(child_id: int, user: CurrentUser, services: ServicesDep) -> Any:
+async def delete_child(child_id: PathId, user: CurrentUser, services: ServicesDep) -> Any:
     return await services.ask(c.DeleteChild(actor=actor_of(user), child_id=child_id))
 
 
 @router.post("/{child_id}/checklist", response_model=c.ChildDetails)
 async def submit_checklist(
-    child_id: int, body: ChecklistBody, user: CurrentUser, services: ServicesDep
+    child_id: PathId, body: ChecklistBody, user: CurrentUser, services: ServicesDep
 ) -> Any:
     return await services.ask(
         build(c.SubmitChildChecklist, actor=actor_of(user), child_id=child_id, answers=body.answers)

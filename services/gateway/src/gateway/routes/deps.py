@@ -1,5 +1,8 @@
 """FastAPI dependencies, named as the types the routes receive: the shared state, the signed-in
-user (401 without a valid token), an admin (403 for anyone else), and the services."""
+user (401 without a valid token), an admin (403 for anyone else), and the services.
+
+Every dependency is `async def`: FastAPI runs a plain `def` (or a class) in a worker thread,
+a thread hop per request for what takes microseconds."""
 
 from typing import Annotated
 
@@ -8,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from contracts.envelope import Actor, R, Role
 from contracts.envelope import Request as ServiceRequest
-from gateway import users
+from gateway.idempotency import service_request_id
 from gateway.schemas import UserPublic
 from gateway.security import read_token
 from gateway.state import GatewayState
@@ -17,7 +20,7 @@ from messaging.requests import request as nats_request
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_state(request: Request) -> GatewayState:
+async def get_state(request: Request) -> GatewayState:
     state: GatewayState = request.app.state.gateway
     return state
 
@@ -34,7 +37,7 @@ async def get_current_user(
         if credentials is None
         else read_token(state.settings.jwt_secret.get_secret_value(), credentials.credentials)
     )
-    user = None if user_id is None else await users.find(state.new_uow(), user_id)
+    user = None if user_id is None else await state.directory.public(user_id)
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -69,8 +72,15 @@ class Services:
 
     async def ask(self, message: ServiceRequest[R]) -> R:
         return await nats_request(
-            self._state.nc, message, timeout=self._state.settings.request_timeout_seconds
+            self._state.nc,
+            message,
+            timeout=self._state.settings.request_timeout_seconds,
+            request_id=service_request_id(message.subject),  # under an Idempotency-Key
         )
 
 
-ServicesDep = Annotated[Services, Depends(Services)]
+async def get_services(state: StateDep) -> Services:
+    return Services(state)
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from contracts.errors import ErrorCode, FieldError, ServiceError
 
@@ -20,6 +21,30 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.unavailable: 503,
     ErrorCode.internal: 500,
 }
+
+
+class Refusal(BaseModel):
+    """Every refusal but a 422's field errors: what went wrong, for a person to read."""
+
+    detail: str
+
+
+REASONS: dict[int, str] = {
+    400: "The body could not be read as the operation's media type says",
+    401: "No token, or one that is not valid (any more)",
+    402: "The payment was declined",
+    403: "Not allowed to this user",
+    404: "Not found, or not this user's to see",
+    409: "In conflict with the current state (e.g. an email already registered)",
+    413: "Request body larger than the gateway's limit",
+    429: "Too many attempts; `Retry-After` says in how many seconds to try again",
+    503: "A service behind the gateway is away or busy; try again (`Retry-After` when known)",
+}
+
+
+def refusals(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these refusal statuses, each answered `{"detail": "..."}`."""
+    return {code: {"model": Refusal, "description": REASONS[code]} for code in codes}
 
 
 def field_errors(location: str, errors: Iterable[Mapping[str, Any]]) -> RequestValidationError:
@@ -50,7 +75,11 @@ def _located(request: Request, error: FieldError) -> dict[str, Any]:
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     """A refusal from a service (or from the gateway's own accounts), as FastAPI answers one."""
     assert isinstance(exc, ServiceError)
-    detail: Any = [_located(request, f) for f in exc.fields] if exc.fields else exc.message
+    fields = exc.fields
+    if exc.code is ErrorCode.invalid and not fields:
+        # Every 422 is a list of field errors: one naming no field says what was wrong.
+        fields = [FieldError(loc=[], msg=exc.message, type="value_error")]
+    detail: Any = [_located(request, f) for f in fields] if fields else exc.message
     return JSONResponse({"detail": detail}, STATUS[exc.code])
 
 

@@ -4,8 +4,9 @@ from fastapi import APIRouter
 
 from contracts.live import GetContextVersions
 from gateway.routes.deps import CurrentUser, ServicesDep, actor_of
+from gateway.routes.errors import refusals
 
-router = APIRouter(prefix="/live-refresh", tags=["live refresh"])
+router = APIRouter(prefix="/live-refresh", tags=["live refresh"], responses=refusals(401, 503))
 
 
 @router.get("/versions", response_model=dict[str, int])

@@ -5,18 +5,20 @@ someone else's notification."""
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from contracts import notifications as n
 from gateway.routes.building import build
 from gateway.routes.deps import CurrentUser, ServicesDep, actor_of
+from gateway.routes.errors import refusals
+from gateway.routes.ids import MAX_ID, PathId
 
-router = APIRouter(tags=["notifications"])
+router = APIRouter(tags=["notifications"], responses=refusals(401, 403, 404, 409, 503))
 
 
 class ReadAllBody(BaseModel):
     # The newest notification id the client has seen; newer ones stay unread.
-    up_to_id: int
+    up_to_id: int = Field(le=MAX_ID)
 
 
 class PreferencesBody(BaseModel):
@@ -58,14 +60,14 @@ async def mark_all_read(body: ReadAllBody, user: CurrentUser, services: Services
 
 
 @router.post("/notifications/{notification_id}/read", response_model=n.NotificationDetails)
-async def mark_read(notification_id: int, user: CurrentUser, services: ServicesDep) -> Any:
+async def mark_read(notification_id: PathId, user: CurrentUser, services: ServicesDep) -> Any:
     return await services.ask(
         n.MarkNotificationRead(actor=actor_of(user), notification_id=notification_id)
     )
 
 
 @router.post("/notifications/{notification_id}/archive", response_model=n.NotificationDetails)
-async def archive(notification_id: int, user: CurrentUser, services: ServicesDep) -> Any:
+async def archive(notification_id: PathId, user: CurrentUser, services: ServicesDep) -> Any:
     return await services.ask(
         n.ArchiveNotification(actor=actor_of(user), notification_id=notification_id)
     )

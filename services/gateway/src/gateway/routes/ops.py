@@ -1,7 +1,7 @@
-"""/healthz, /readyz and /metrics (outside /api/v1)."""
+"""/healthz and /readyz (outside /api/v1); /metrics has a listener of its own
+(`gateway.metrics_listener`)."""
 
 from fastapi import APIRouter, Response, status
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway.routes.deps import StateDep
 
@@ -19,8 +19,3 @@ async def readyz(state: StateDep, response: Response) -> dict[str, str]:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
         return {"status": "waiting for NATS"}
     return {"status": "ready"}
-
-
-@router.get("/metrics")
-async def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -11,11 +11,14 @@ from contracts import bookings as c
 from contracts.envelope import Deleted, Role
 from gateway.routes.building import build
 from gateway.routes.deps import CurrentUser, ServicesDep, actor_of
-from gateway.routes.errors import field_error
+from gateway.routes.errors import field_error, refusals
+from gateway.routes.ids import MAX_ID, BodyId, PathId, QueryId
 from gateway.schemas import UserPublic
 from gateway.views.session import SessionView, session_view
 
-router = APIRouter(prefix="/schedules", tags=["sessions"])
+router = APIRouter(
+    prefix="/schedules", tags=["sessions"], responses=refusals(401, 403, 404, 409, 503)
+)
 
 
 class ScheduleUpdateBody(BaseModel):
@@ -27,7 +30,7 @@ class ScheduleUpdateBody(BaseModel):
 
 
 class AssignTrainerBody(BaseModel):
-    trainer_id: int
+    trainer_id: BodyId
 
 
 def _trainer_filter(trainer: str | None, user: UserPublic) -> int | None:
@@ -38,7 +41,7 @@ def _trainer_filter(trainer: str | None, user: UserPublic) -> int | None:
         if user.role is not Role.trainer:
             raise field_error("query", "trainer", "only a trainer has sessions assigned to them")
         return None
-    if not trainer.isdecimal():
+    if not trainer.isdecimal() or not 1 <= int(trainer) <= MAX_ID:
         raise field_error("query", "trainer", "give `me` or a trainer id", "int_parsing")
     return int(trainer)
 
@@ -62,8 +65,8 @@ async def list_schedules(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     status: c.ScheduleStatus | None = None,
-    child_id: int | None = None,
-    booking_id: int | None = None,
+    child_id: QueryId = None,
+    booking_id: QueryId = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Any:
@@ -86,14 +89,14 @@ async def list_schedules(
 
 
 @router.get("/{schedule_id}", response_model=SessionView)
-async def get_schedule(schedule_id: int, user: CurrentUser, services: ServicesDep) -> Any:
+async def get_schedule(schedule_id: PathId, user: CurrentUser, services: ServicesDep) -> Any:
     """The session with its clock-in state, latest activity and activity logs."""
     return await session_view(services, actor_of(user), schedule_id)
 
 
 @router.patch("/{schedule_id}", response_model=c.ScheduleDetails)
 async def update_schedule(
-    schedule_id: int, body: ScheduleUpdateBody, user: CurrentUser, services: ServicesDep
+    schedule_id: PathId, body: ScheduleUpdateBody, user: CurrentUser, services: ServicesDep
 ) -> Any:
     return await services.ask(
         build(
@@ -106,13 +109,13 @@ async def update_schedule(
 
 
 @router.delete("/{schedule_id}", response_model=Deleted)
-async def delete_schedule(schedule_id: int, user: CurrentUser, services: ServicesDep) -> Any:
+async def delete_schedule(schedule_id: PathId, user: CurrentUser, services: ServicesDep) -> Any:
     return await services.ask(c.DeleteSchedule(actor=actor_of(user), schedule_id=schedule_id))
 
 
 @router.post("/{schedule_id}/trainer", response_model=c.ScheduleDetails)
 async def assign_trainer(
-    schedule_id: int, body: AssignTrainerBody, user: CurrentUser, services: ServicesDep
+    schedule_id: PathId, body: AssignTrainerBody, user: CurrentUser, services: ServicesDep
 ) -> Any:
     return await services.ask(
         c.AssignTrainer(actor=actor_of(user), schedule_id=schedule_id, trainer_id=body.trainer_id)

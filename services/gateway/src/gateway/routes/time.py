@@ -9,8 +9,10 @@ from pydantic import BaseModel
 from contracts import trainers as t
 from gateway.routes.building import build
 from gateway.routes.deps import CurrentUser, ServicesDep, actor_of
+from gateway.routes.errors import refusals
+from gateway.routes.ids import PathId
 
-router = APIRouter(prefix="/schedules", tags=["time"])
+router = APIRouter(prefix="/schedules", tags=["time"], responses=refusals(401, 403, 404, 409, 503))
 
 
 class ClockInBody(BaseModel):
@@ -30,7 +32,7 @@ class CurrentActivityBody(BaseModel):
 
 @router.post("/{schedule_id}/clock-in", response_model=t.SessionActivity)
 async def clock_in(
-    schedule_id: int,
+    schedule_id: PathId,
     user: CurrentUser,
     services: ServicesDep,
     body: Annotated[ClockInBody | None, Body()] = None,
@@ -43,7 +45,7 @@ async def clock_in(
 
 @router.post("/{schedule_id}/clock-out", response_model=t.SessionActivity)
 async def clock_out(
-    schedule_id: int,
+    schedule_id: PathId,
     user: CurrentUser,
     services: ServicesDep,
     body: Annotated[ClockOutBody | None, Body()] = None,
@@ -56,7 +58,7 @@ async def clock_out(
 
 @router.put("/{schedule_id}/current-activity", response_model=t.SessionActivity)
 async def update_current_activity(
-    schedule_id: int, body: CurrentActivityBody, user: CurrentUser, services: ServicesDep
+    schedule_id: PathId, body: CurrentActivityBody, user: CurrentUser, services: ServicesDep
 ) -> Any:
     return await services.ask(
         build(

@@ -10,8 +10,12 @@ from starlette.status import HTTP_201_CREATED
 from contracts import trainers as t
 from gateway.routes.building import build
 from gateway.routes.deps import CurrentUser, ServicesDep, actor_of
+from gateway.routes.errors import refusals
+from gateway.routes.ids import PathId
 
-router = APIRouter(prefix="/trainers", tags=["trainers"])
+router = APIRouter(
+    prefix="/trainers", tags=["trainers"], responses=refusals(401, 403, 404, 409, 503)
+)
 
 
 class AvailabilityBody(BaseModel):
@@ -40,13 +44,13 @@ async def my_trainer_profile(user: CurrentUser, services: ServicesDep) -> Any:
 
 
 @router.get("/{trainer_id}", response_model=t.TrainerDetails)
-async def get_trainer(trainer_id: int, user: CurrentUser, services: ServicesDep) -> Any:
+async def get_trainer(trainer_id: PathId, user: CurrentUser, services: ServicesDep) -> Any:
     return await services.ask(t.GetTrainer(actor=actor_of(user), trainer_id=trainer_id))
 
 
 @router.get("/{trainer_id}/availability", response_model=t.Availability)
 async def get_availability(
-    trainer_id: int,
+    trainer_id: PathId,
     user: CurrentUser,
     services: ServicesDep,
     date_from: date | None = None,
@@ -61,7 +65,7 @@ async def get_availability(
 
 @router.put("/{trainer_id}/availability", response_model=t.Availability)
 async def replace_availability(
-    trainer_id: int, body: AvailabilityBody, user: CurrentUser, services: ServicesDep
+    trainer_id: PathId, body: AvailabilityBody, user: CurrentUser, services: ServicesDep
 ) -> Any:
     return await services.ask(
         build(t.ReplaceAvailability, actor=actor_of(user), trainer_id=trainer_id, dates=body.dates)
@@ -74,7 +78,7 @@ async def replace_availability(
     response_model=t.AbsenceRequestDetails,
 )
 async def request_absence(
-    trainer_id: int, body: AbsenceRequestBody, user: CurrentUser, services: ServicesDep
+    trainer_id: PathId, body: AbsenceRequestBody, user: CurrentUser, services: ServicesDep
 ) -> Any:
     return await services.ask(
         build(t.RequestAbsence, actor=actor_of(user), trainer_id=trainer_id, **body.model_dump())
@@ -83,7 +87,7 @@ async def request_absence(
 
 @router.get("/{trainer_id}/absence-requests", response_model=t.AbsenceRequestPage)
 async def list_trainer_absence_requests(
-    trainer_id: int,
+    trainer_id: PathId,
     user: CurrentUser,
     services: ServicesDep,
     status: t.AbsenceStatus | None = None,

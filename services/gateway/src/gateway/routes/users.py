@@ -7,10 +7,10 @@ from database.paging import InvalidCursor
 from gateway import users
 from gateway.routes.building import build
 from gateway.routes.deps import AdminUser, StateDep, actor_of
-from gateway.routes.errors import field_error
+from gateway.routes.errors import field_error, refusals
 from gateway.schemas import UserCreateBody, UserPage, UserPublic
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], responses=refusals(401, 403, 409, 503))
 
 
 class _ListQuery(BaseModel):
@@ -20,9 +20,10 @@ class _ListQuery(BaseModel):
 
 @router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
 async def create_user(body: UserCreateBody, admin: AdminUser, state: StateDep) -> UserPublic:
-    return await users.create(
-        state.new_uow(), body.email, body.name, body.role, body.password, actor=actor_of(admin)
-    )
+    async with state.auth_guard.hashing():
+        return await users.create(
+            state.new_uow(), body.email, body.name, body.role, body.password, actor=actor_of(admin)
+        )
 
 
 @router.get("", response_model=UserPage)

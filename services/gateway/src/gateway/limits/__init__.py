@@ -1,0 +1,1 @@
+"""The gateway's guards against floods and oversized requests (docs/security.md)."""

@@ -16,7 +16,7 @@ from contracts import bookings as c
 from messaging.service import Handlers, bind, serve
 from runtime.process import Running
 from runtime.service import Schema, ServiceDefinition
-from runtime.wiring import connect_nats, open_database
+from runtime.wiring import connect_nats, keep_processed_requests, open_database
 
 VERSION = "0.1.0"
 
@@ -63,7 +63,9 @@ async def start(settings: BookingsSettings) -> Running:
     map_aggregates()
 
     def new_uow() -> UnitOfWork:
-        return SqlBookingsUnitOfWork(database.engine, after_commit=database.relay.wake)
+        return SqlBookingsUnitOfWork(database.engine, after_commit=database.relay.committed)
+
+    processed = keep_processed_requests(running, database, settings.model_config["env_prefix"])
 
     service = await serve(
         nats.nc,
@@ -76,6 +78,7 @@ async def start(settings: BookingsSettings) -> Running:
             settings.schedules_of_day_limit,
         ),
         description="Children, bookings, sessions and payments",
+        processed=processed,
     )
     running.closers.append(service.stop)
     return running

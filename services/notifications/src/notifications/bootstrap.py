@@ -17,7 +17,6 @@ from messaging.service import Handlers, bind, serve
 from notifications.adapters.tables import TABLES, map_aggregates
 from notifications.consumers import dispatcher, feed, identity
 from notifications.consumers.in_flight import InFlight
-from notifications.consumers.stoppable import Stoppable
 from notifications.domain.rules import RULES
 from notifications.handlers import activity, bell, preferences
 from notifications.retention import RetentionJob
@@ -25,7 +24,7 @@ from notifications.settings import NotificationsSettings
 from notifications.unit_of_work import SqlNotificationsUnitOfWork, UnitOfWork
 from runtime.process import Running
 from runtime.service import Schema, ServiceDefinition
-from runtime.wiring import connect_nats, open_database
+from runtime.wiring import connect_nats, keep_processed_requests, open_database
 
 VERSION = "0.2.0"
 # The streams whose every event becomes a feed entry.
@@ -60,7 +59,7 @@ async def start(settings: NotificationsSettings) -> Running:
     map_aggregates()
 
     def new_uow() -> SqlNotificationsUnitOfWork:
-        return SqlNotificationsUnitOfWork(database.engine, after_commit=database.relay.wake)
+        return SqlNotificationsUnitOfWork(database.engine, after_commit=database.relay.committed)
 
     in_flight = InFlight()
 
@@ -74,8 +73,7 @@ async def start(settings: NotificationsSettings) -> Running:
             max_deliver=settings.max_deliver,
             ack_wait=settings.ack_wait_seconds,
         )
-        loop = Stoppable(consumer.run())
-        running.spawn(loop.run(), f"{durable}:{stream.name}", stop=loop.stop)
+        running.spawn(consumer.run(), f"{durable}:{stream.name}")
 
     consume(IDENTITY_EVENTS, identity.DURABLE, identity.on_user_created, subjects_of(UserCreated))
     for stream in (BOOKINGS_EVENTS, TRAINERS_EVENTS):
@@ -89,12 +87,15 @@ async def start(settings: NotificationsSettings) -> Running:
     job = RetentionJob(new_uow, settings.ages(), settings.retention_interval_seconds)
     running.spawn(job.run(), "retention", stop=job.stop)
 
+    processed = keep_processed_requests(running, database, settings.model_config["env_prefix"])
+
     service = await serve(
         nats.nc,
         "notifications",
         VERSION,
         handlers(new_uow),
         description="In-app notifications, their preferences and the activity feed",
+        processed=processed,
     )
     running.closers.append(service.stop)
     return running

@@ -164,7 +164,8 @@ class FakeActivityRepository:
     def __init__(self, db: FakeDatabase, seen: list[Aggregate]) -> None:
         self._db, self._seen = db, seen
 
-    def add(self, entry: ActivityEntry, /) -> None:
+    async def insert(self, entry: ActivityEntry, /) -> None:
+        entry.id = self._db.next_id()
         self._seen.append(entry)
 
     async def has_event(self, event_id: str, /) -> bool:

@@ -13,7 +13,7 @@ from messaging.consumer import DurableConsumer, subjects_of
 from messaging.service import Handlers, bind, serve
 from runtime.process import Running
 from runtime.service import Schema, ServiceDefinition
-from runtime.wiring import connect_nats, open_database
+from runtime.wiring import connect_nats, keep_processed_requests, open_database
 from trainers.adapters.sessions import NatsSessionDirectory, SessionDirectory
 from trainers.adapters.tables import TABLES, map_aggregates
 from trainers.clock import BusinessClock
@@ -87,7 +87,7 @@ async def start(settings: TrainersSettings) -> Running:
     map_aggregates()
 
     def new_uow() -> SqlTrainersUnitOfWork:
-        return SqlTrainersUnitOfWork(database.engine, after_commit=database.relay.wake)
+        return SqlTrainersUnitOfWork(database.engine, after_commit=database.relay.committed)
 
     profiles = DurableConsumer(
         nats.js,
@@ -97,6 +97,8 @@ async def start(settings: TrainersSettings) -> Running:
         subjects=subjects_of(UserCreated),
     )
     running.spawn(profiles.run(), f"{identity.DURABLE}:{IDENTITY_EVENTS.name}")
+
+    processed = keep_processed_requests(running, database, settings.model_config["env_prefix"])
 
     service = await serve(
         nats.nc,
@@ -110,6 +112,7 @@ async def start(settings: TrainersSettings) -> Running:
             settings.session_activity_logs,
         ),
         description="Trainers, their availability, absences and time",
+        processed=processed,
     )
     running.closers.append(service.stop)
     return running

@@ -4,7 +4,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, insert, update
 from sqlmodel import col, select
 
 from contracts.envelope import Role
@@ -23,6 +23,11 @@ from notifications.domain.preferences import NotificationPreference
 from notifications.domain.users import User
 
 N = user_notifications.c
+_ENTRY_COLUMNS = [c.name for c in activity_entries.c if c.name != "id"]
+_INSERT_ENTRY = insert(activity_entries).returning(activity_entries.c.id)
+_ENTRY_OF_EVENT = select(activity_entries.c.id).where(
+    activity_entries.c.event_id == bindparam("event_id")
+)
 
 
 class NotificationRepository(Protocol):
@@ -80,7 +85,9 @@ class PreferenceRepository(Protocol):
 
 
 class ActivityRepository(Protocol):
-    def add(self, entry: ActivityEntry, /) -> None: ...
+    async def insert(self, entry: ActivityEntry, /) -> None:
+        """Store a new entry now, giving it its id (the feed writes one per domain event)."""
+        ...
 
     async def has_event(self, event_id: str, /) -> bool: ...
 
@@ -188,11 +195,22 @@ A = activity_entries.c
 
 
 class SqlActivityRepository(SqlRepository[ActivityEntry]):
+    """The feed's write path is plain SQL on the unit of work's connection: one INSERT that
+    returns the id, no ORM object to track and flush (a seventh of the service's CPU per event
+    went to that flush)."""
+
     aggregate = ActivityEntry
 
+    async def insert(self, entry: ActivityEntry, /) -> None:
+        connection = await self.session.connection()
+        row = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
+        entry.id = (await connection.execute(_INSERT_ENTRY, row)).scalar_one()
+        self._seen(entry)  # its ActivityRecorded goes to the outbox at commit
+
     async def has_event(self, event_id: str, /) -> bool:
-        query = select(A.id).where(A.event_id == event_id)
-        return (await self.session.exec(query)).first() is not None
+        connection = await self.session.connection()
+        found = await connection.execute(_ENTRY_OF_EVENT, {"event_id": event_id})
+        return found.first() is not None
 
     async def newest_first(
         self,

@@ -12,4 +12,4 @@ async def record(event: Event, uow: UnitOfWork) -> None:
     """Write the entry of `event` (run by `exactly_once` in an entered unit of work)."""
     if await uow.activity.has_event(str(event.event_id)):
         return
-    uow.activity.add(ActivityEntry.of(event))
+    await uow.activity.insert(ActivityEntry.of(event))

@@ -47,3 +47,5 @@ bench:
     uv run python bench/realtime_broadcast.py
     uv run python bench/admin_today.py
     uv run python bench/notifications_bell.py
+    uv run python bench/rest_to_frame.py
+    uv run python bench/idle_connections.py

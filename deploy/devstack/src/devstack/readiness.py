@@ -2,9 +2,12 @@
 
 import asyncio
 import time
+from collections.abc import Mapping
 
 import httpx
 import nats
+
+from messaging.connection import Credentials
 
 
 async def http_ready(url: str, timeout: float) -> None:
@@ -25,8 +28,12 @@ async def _quiet(_: Exception) -> None:
     """Refused connections are expected while NATS starts."""
 
 
-async def nats_service_ready(nats_url: str, service: str, timeout: float) -> None:
+async def nats_service_ready(
+    nats_url: str, service: str, timeout: float, login: Mapping[str, str] | None = None
+) -> None:
+    """`login`: NATS_USER and NATS_PASSWORD of the probe's user, when NATS has users."""
     deadline = time.monotonic() + timeout
+    credentials = Credentials(login["NATS_USER"], login["NATS_PASSWORD"]).options() if login else {}
     while True:
         try:
             nc = await nats.connect(
@@ -35,6 +42,7 @@ async def nats_service_ready(nats_url: str, service: str, timeout: float) -> Non
                 max_reconnect_attempts=0,
                 allow_reconnect=False,
                 error_cb=_quiet,
+                **credentials,
             )
             try:
                 await nc.request(f"$SRV.PING.{service}", b"", timeout=1.0)

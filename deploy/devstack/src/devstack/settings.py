@@ -5,6 +5,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from runtime.profile import Profile, ProfileSetting
+
 
 class StackSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CAMS_")
@@ -16,5 +18,7 @@ class StackSettings(BaseSettings):
     gateway_port: int = 8000
     realtime_port: int = 8080
     host: str = "127.0.0.1"
-    seed_demo_users: bool = True
+    seed_demo_users: bool = True  # never under CAMS_ENV=production (devstack/profile.py)
+    # CAMS_ENV: `production` takes every secret from the environment and seeds nothing.
+    env: ProfileSetting = Profile.development
     ready_timeout_seconds: float = 60.0

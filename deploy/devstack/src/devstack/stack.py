@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from devstack.nats_auth import (
+    CREDENTIALS_FILE,
+    dev_passwords,
+    dev_server_config,
+    given_passwords,
+    write_dev_server_config,
+)
 from devstack.processes import ManagedProcess, run_once
+from devstack.profile import is_production, seeds_demo_users
 from devstack.readiness import http_ready, nats_service_ready
 from devstack.settings import StackSettings
 
@@ -32,6 +40,12 @@ class Service:
     ready: Ready
     # The settings prefix of its HTTP port and host (`GATEWAY_` ...), for HTTP services.
     http_port_setting: str | None = None
+    # When not `name`: the program it runs (`python -m runtime <program>`, whose NATS micro
+    # service answers the PING) and its NATS user. One program runs as two processes, each in
+    # its role (`own_env`): realtime's edge and router.
+    program: str | None = None
+    nats_user: str | None = None
+    own_env: tuple[tuple[str, str], ...] = ()
 
 
 # The whole stack, in start order: adding a service is one row here (and its own folder).
@@ -40,7 +54,21 @@ SERVICES = (
     Service("bookings", database=True, ready=Ready.nats_ping),
     Service("trainers", database=True, ready=Ready.nats_ping),
     Service("notifications", database=True, ready=Ready.nats_ping),
-    Service("realtime", database=False, ready=Ready.http, http_port_setting="realtime_port"),
+    Service(
+        "realtime-router",
+        database=False,
+        ready=Ready.nats_ping,
+        program="realtime",
+        own_env=(("REALTIME_ROLE", "router"),),
+    ),
+    Service(
+        "realtime",
+        database=False,
+        ready=Ready.http,
+        http_port_setting="realtime_port",
+        nats_user="realtime-edge",
+        own_env=(("REALTIME_ROLE", "edge"),),
+    ),
     Service("gateway", database=True, ready=Ready.http, http_port_setting="gateway_port"),
 )
 
@@ -66,6 +94,12 @@ class Stack:
         self.data = settings.data_dir.resolve()
         self.nats_url = settings.nats_url or f"nats://{settings.host}:{settings.nats_port}"
         self.processes: list[ManagedProcess] = []
+        # Each NATS user's password: the stack's own nats-server has them all (generated once,
+        # kept in the data folder); a NATS of the environment's (NATS_URL) those the
+        # environment gives (NATS_GATEWAY_PASSWORD, ...), none by default.
+        self.nats_passwords = (
+            dev_passwords(self.data) if settings.nats_url is None else given_passwords(os.environ)
+        )
 
     def env(self) -> dict[str, str]:
         s = self.settings
@@ -78,7 +112,10 @@ class Stack:
             if service.http_port_setting:
                 env[f"{prefix}_HOST"] = s.host
                 env[f"{prefix}_PORT"] = str(self.http_port(service))
-        env["GATEWAY_SEED_DEMO_USERS"] = "true" if s.seed_demo_users else "false"
+        env["GATEWAY_SEED_DEMO_USERS"] = "true" if seeds_demo_users(s) else "false"
+        # One realtime instance here, nowhere for its clients to move to: a short drain keeps its
+        # stop inside the 10 s each process gets (docs/architecture.md, "Draining").
+        env.setdefault("REALTIME_DRAIN_SECONDS", "1")
         return env
 
     def http_port(self, service: Service) -> int:
@@ -86,10 +123,26 @@ class Stack:
         port: int = getattr(self.settings, service.http_port_setting)
         return port
 
+    def nats_login(self, user: str) -> dict[str, str]:
+        """NATS_USER/NATS_PASSWORD for a process that logs in as `user` (deploy/devstack
+        nats_auth.py: `gateway`, `realtime-edge`, ...); nothing for a NATS without that user."""
+        if user not in self.nats_passwords:
+            return {}
+        return {"NATS_USER": user, "NATS_PASSWORD": self.nats_passwords[user]}
+
+    def process_env(self, name: str) -> dict[str, str]:
+        """The environment of process `name`: the stack's, and its own NATS login."""
+        return self.env() | self.nats_login(name)
+
+    def service_env(self, service: Service) -> dict[str, str]:
+        return self.process_env(service.nats_user or service.name) | dict(service.own_env)
+
     async def ready(self, service: Service) -> None:
         timeout = self.settings.ready_timeout_seconds
         if service.ready is Ready.nats_ping:
-            await nats_service_ready(self.nats_url, service.name, timeout)
+            await nats_service_ready(
+                self.nats_url, service.program or service.name, timeout, self.nats_login("devstack")
+            )
         else:
             url = f"http://{self.settings.host}:{self.http_port(service)}/readyz"
             await http_ready(url, timeout)
@@ -104,12 +157,17 @@ class Stack:
             )
         )
 
-    async def _start(self, name: str, argv: list[str]) -> None:
+    async def _start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
         run = self.data / "run"
         run.mkdir(parents=True, exist_ok=True)
-        process = ManagedProcess(name, argv, self.env(), pid_file=run / f"{name}.pid")
+        env = env or self.process_env(name)
+        process = ManagedProcess(name, argv, env, pid_file=run / f"{name}.pid")
         self.processes.append(process)
         await process.start()
+
+    async def _start_service(self, service: Service) -> None:
+        argv = service_argv(service.program or service.name)
+        await self._start(service.name, argv, self.service_env(service))
 
     async def up(self) -> None:
         s = self.settings
@@ -120,32 +178,35 @@ class Stack:
                     f"port {s.nats_port} is taken: set NATS_URL to use that server, "
                     "or CAMS_NATS_PORT to start ours elsewhere"
                 )
+            config = self.data / "nats-server.conf"
+            write_dev_server_config(
+                config,
+                dev_server_config(
+                    s.host, s.nats_port, self.data / "jetstream", self.nats_passwords
+                ),
+            )
             await self._start(
                 "nats-server",
-                [
-                    nats_binary(),
-                    "-a",
-                    s.host,
-                    "-p",
-                    str(s.nats_port),
-                    "-js",
-                    "-sd",
-                    str(self.data / "jetstream"),
-                    "-l",
-                    str(self.data / "nats-server.log"),
-                ],
+                [nats_binary(), "-c", str(config), "-l", str(self.data / "nats-server.log")],
             )
         await self.migrate()
         *others, last = SERVICES
         for service in others:
-            await self._start(service.name, service_argv(service.name))
+            await self._start_service(service)
         await asyncio.gather(*(self.ready(service) for service in others))
-        await self._start(last.name, service_argv(last.name))
+        await self._start_service(last)
         await self.ready(last)
 
     async def down(self) -> None:
         for process in reversed(self.processes):
             await process.stop()
+
+    def _dev_credentials(self) -> list[str]:
+        return [
+            "  Pusher app id cams, key local-dev-key, secret local-dev-secret",
+            "  Demo users admin@cams.test, parent@cams.test, trainer@cams.test "
+            "(password: 'password' unless GATEWAY_DEV_PASSWORD says otherwise)",
+        ]
 
     def banner(self) -> str:
         s = self.settings
@@ -154,10 +215,9 @@ class Stack:
                 "CAMS Live is up.",
                 f"  REST       http://{s.host}:{s.gateway_port}/api/v1   (OpenAPI: /openapi.json)",
                 f"  WebSocket  ws://{s.host}:{s.realtime_port}/app/local-dev-key?protocol=7",
-                f"  NATS       {self.nats_url}",
-                "  Pusher app id cams, key local-dev-key, secret local-dev-secret",
-                "  Demo users admin@cams.test, parent@cams.test, trainer@cams.test "
-                "(password: 'password' unless GATEWAY_DEV_PASSWORD says otherwise)",
+                f"  NATS       {self.nats_url}"
+                + (f"   (users: {self.data / CREDENTIALS_FILE})" if self.nats_passwords else ""),
+                *([] if is_production(s) else self._dev_credentials()),
                 "Ctrl-C stops everything.",
             ]
         )

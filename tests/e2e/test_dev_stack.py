@@ -25,7 +25,8 @@ async def test_with_nats_url_set_it_starts_no_nats_and_sigterm_stops_all_it_star
 ) -> None:
     with RunningStack(tmp_path / "stack", nats_url=nats_server.url) as stack:
         pids = stack.pids()
-        assert set(pids) == {"bookings", "trainers", "notifications", "realtime", "gateway"}
+        services = {"bookings", "trainers", "notifications", "realtime", "realtime-router"}
+        assert set(pids) == {*services, "gateway"}
         async with httpx.AsyncClient(base_url=stack.api, timeout=15) as api:
             parent = await login(api, "parent@cams.test")
             children = await api.get("/children", headers=parent.headers)

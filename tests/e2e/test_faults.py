@@ -225,7 +225,7 @@ async def test_nats_away_writes_commit_and_their_events_go_out_once_when_it_retu
     finally:
         os.kill(nats_pid, signal.SIGCONT)
 
-    nc = await nats.connect(own_stack.nats_url)
+    nc = await nats.connect(own_stack.nats_url, **own_stack.nats_login())
     try:
         js = nc.jetstream()
 

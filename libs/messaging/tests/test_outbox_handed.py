@@ -38,24 +38,40 @@ def none_unpublished(engine: AsyncEngine) -> Callable[[], Awaitable[bool]]:
     return check
 
 
-async def test_a_handed_commit_goes_out_at_once_and_one_not_handed_waits_for_the_timed_read(
+async def test_a_handed_commit_goes_out_at_once_without_a_timed_read(
     engine: AsyncEngine, js: JetStreamContext
 ) -> None:
     relay = OutboxRelay(engine, js, poll_seconds=NO_TIMED_READ, mark_seconds=0.2)
     handing = UnitOfWork(engine, relay.committed)
     async with running(relay):
-        [first] = await create_widgets(handing, ["first"])
-        await eventually(lambda: stream_holds(js, 1), timeout=5)
+        await asyncio.sleep(0.2)  # the first read: nothing there
+        first, second = await create_widgets(handing, ["first", "second"])
+        await eventually(lambda: stream_holds(js, 2), timeout=5)
         await eventually(none_unpublished(engine), timeout=5)  # marked within mark_seconds
 
-        # Another process's commit: in the table, never handed to this relay.
-        await create_widgets(UnitOfWork(engine), ["not handed"])
+    assert await event_ids_in_stream(js) == [str(first.event_id), str(second.event_id)]
+
+
+async def test_another_writers_earlier_row_goes_out_before_a_handed_one(
+    engine: AsyncEngine, js: JetStreamContext
+) -> None:
+    """Two instances on one database: each relay is handed only its own commits, and the stream
+    must still hold the events in commit order."""
+    relay = OutboxRelay(engine, js, poll_seconds=NO_TIMED_READ, mark_seconds=0.2)
+    handing = UnitOfWork(engine, relay.committed)
+    async with running(relay):
+        [first] = await create_widgets(handing, ["first"])
+        await eventually(lambda: stream_holds(js, 1), timeout=5)
+
+        # Another instance's commit: in the table, never handed to this relay.
+        [other] = await create_widgets(UnitOfWork(engine), ["another instance's"])
         [handed] = await create_widgets(handing, ["handed"])
 
-        await eventually(lambda: stream_holds(js, 2), timeout=5)
-        await asyncio.sleep(0.3)
-        assert await event_ids_in_stream(js) == [str(first.event_id), str(handed.event_id)]
-        assert await unpublished(engine) == 1, "the row not handed waits for the next read"
+        await eventually(lambda: stream_holds(js, 3), timeout=5)
+        await eventually(none_unpublished(engine), timeout=5)
+
+    expected = [str(first.event_id), str(other.event_id), str(handed.event_id)]
+    assert await event_ids_in_stream(js) == expected, "in commit order"
 
 
 async def test_a_stop_marks_what_went_out_before_its_mark_was_due(
@@ -64,9 +80,11 @@ async def test_a_stop_marks_what_went_out_before_its_mark_was_due(
     relay = OutboxRelay(engine, js, poll_seconds=NO_TIMED_READ, mark_seconds=5.0)
     async with running(relay):
         await asyncio.sleep(0.2)  # the first read: nothing there
-        await create_widgets(UnitOfWork(engine, relay.committed), ["a", "b"])
-        await eventually(lambda: stream_holds(js, 2), timeout=5)
-        assert await unpublished(engine) == 2, "sent, and the mark is not due yet"
+        # One commit: a second one could be seen in the table before it is handed, which the
+        # relay takes for another writer's row and reads (and marks) at once.
+        await create_widgets(UnitOfWork(engine, relay.committed), ["a"])
+        await eventually(lambda: stream_holds(js, 1), timeout=5)
+        assert await unpublished(engine) == 1, "sent, and the mark is not due yet"
 
     assert await unpublished(engine) == 0, "the stop marked them"
 

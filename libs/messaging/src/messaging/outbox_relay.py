@@ -6,7 +6,10 @@ The relay publishes with `Nats-Msg-Id` = event id, so JetStream drops a repeat, 
 Two ways a row reaches it:
 
 - **handed**: a unit of work hands the rows of each commit to `committed`, and while the relay
-  is caught up it publishes them at once, without reading them back from the table;
+  is caught up it publishes them at once, without reading them back from the table, once one
+  small query has shown that no other writer's row is waiting (another instance on the same
+  database, or a crashed process): such a row committed first, so it must go out first, and the
+  relay reads the table in order instead;
 - **read**: at start, after any failure, when a read found a full batch, when a commit arrived
   while it was not caught up, and every `poll_seconds` regardless (the rows another instance or
   a crashed process left), it reads the unpublished rows in id order and publishes those.
@@ -100,6 +103,13 @@ class OutboxRelay:
             .order_by(_OUTBOX.id)
             .limit(batch)
         )
+        # Unpublished event ids, as many as this relay knows of plus one: one it does not know is
+        # another writer's.
+        self._unpublished_ids = (
+            select(_OUTBOX.event_id)
+            .where(_OUTBOX.published_at.is_(None))
+            .limit(bindparam("known_plus_one"))
+        )
         self._mark = (
             update(OUTBOX_TABLE)
             .where(_OUTBOX.event_id.in_(bindparam("event_ids", expanding=True)))
@@ -152,6 +162,9 @@ class OutboxRelay:
 
     async def _round(self) -> None:
         """Publish what was handed; mark what is due; read the table when it must be read."""
+        if self._handed and await self._another_writers_row_waits():
+            self._handed.clear()  # still unpublished in the table: read in order below
+            self._missed = True
         while self._handed and not self._stopping:
             row = self._handed[0]
             await self._publish(row["subject"], row["payload"], row["event_id"], row["headers"])
@@ -166,6 +179,18 @@ class OutboxRelay:
         await self._mark_sent()  # before reading, or the read finds them again
         self._next_read = time.monotonic() + self._poll_seconds
         self._caught_up = await self.publish_pending() < self._batch
+
+    async def _another_writers_row_waits(self) -> bool:
+        """Whether an unpublished row exists that this relay was neither handed nor has sent. It
+        committed before the handed rows were looked at here (or it would not be seen), so
+        publishing the handed rows first would put the stream out of commit order."""
+        known = {row["event_id"] for row in self._handed}
+        known.update(self._sent)
+        async with self._engine.connect() as connection:
+            result = await connection.execute(
+                self._unpublished_ids, {"known_plus_one": len(known) + 1}
+            )
+            return any(event_id not in known for event_id in result.scalars())
 
     def _mark_due(self) -> float:
         return self._first_sent_at + self._mark_seconds

@@ -13,15 +13,16 @@ it was read fails to save: the commit answers that as a conflict naming it.
 
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
-from sqlalchemy import inspect
+from sqlalchemy import Table, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Event
 from contracts.errors import ErrorCode, ServiceError
+from database.lean import SESSION_KEY, LeanRows, lean_table
 from database.outbox import OutboxRow, stage_all
 from database.processed_requests import let_go, record_applied, release_held
 from domain import Aggregate
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
         self._seen: list[Aggregate] = []
         self._seen_ids: set[int] = set()
         self._events: list[Event] = []
+        self._lean = LeanRows()
 
     def open_repositories(self, session: AsyncSession) -> None:
         """Subclasses create their repositories on the new session here."""
@@ -52,6 +54,7 @@ class SqlUnitOfWork:
         await release_held()
         self.session = AsyncSession(self._engine, expire_on_commit=False)
         self._seen, self._seen_ids, self._events = [], set(), []
+        self._lean = self.session.info[SESSION_KEY] = LeanRows()
         self.open_repositories(self.session)
         return self
 
@@ -71,13 +74,14 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         for aggregate in self._seen:
-            if aggregate.removed:
+            if aggregate.removed and not self._lean.holds(aggregate):
                 await self.session.delete(aggregate)
         # Named now: once a flush fails, the session's objects cannot be read.
         changing = [_name(aggregate) for aggregate in self._versioned_changes()]
         try:
             # First, so that a second try of the same request waits here, then fails whole.
             request = await record_applied(self.session)
+            await self._lean.save(await self.session.connection())
             await self.session.flush()
             events = [event for aggregate in self._seen for event in aggregate.collect_events()]
             events += self._events
@@ -102,6 +106,15 @@ class SqlUnitOfWork:
         return [aggregate for aggregate in versioned if id(aggregate) in saving]
 
 
+_LEAN_TABLES: dict[type[Aggregate], Table | None] = {}
+
+
+def _lean_table(aggregate: type[Aggregate]) -> Table | None:
+    if aggregate not in _LEAN_TABLES:
+        _LEAN_TABLES[aggregate] = lean_table(aggregate)
+    return _LEAN_TABLES[aggregate]
+
+
 def _name(aggregate: Aggregate) -> str:
     """How a message names an aggregate: its class's `noun` (or name), and its id."""
     noun = getattr(type(aggregate), "noun", type(aggregate).__name__.lower())
@@ -112,6 +125,9 @@ class SqlRepository(Generic[A]):
     """Loads and stores one kind of aggregate, telling the unit of work about each one."""
 
     aggregate: type[A]
+    # `get` loads with Core and the commit saves with one UPDATE (`database.lean`), where the
+    # mapping allows it: for the aggregates on a hot path.
+    lean: ClassVar[bool] = False
 
     def __init__(self, session: AsyncSession, seen: Callable[[Aggregate], None]) -> None:
         self.session = session
@@ -122,7 +138,12 @@ class SqlRepository(Generic[A]):
         self._seen(aggregate)
 
     async def get(self, id: Any) -> A | None:
-        return self.track(await self.session.get(self.aggregate, id))
+        table = _lean_table(self.aggregate) if self.lean else None
+        rows: LeanRows | None = self.session.info.get(SESSION_KEY)
+        if table is None or rows is None:
+            return self.track(await self.session.get(self.aggregate, id))
+        connection = await self.session.connection()
+        return self.track(await rows.get(connection, self.aggregate, table, id))
 
     def track(self, found: A | None) -> A | None:
         """Tell the unit of work about an aggregate a query found (so its events go out)."""

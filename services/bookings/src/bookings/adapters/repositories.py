@@ -61,6 +61,7 @@ class PaymentRepository(Protocol):
 
 class SqlChildRepository(SqlRepository[Child]):
     aggregate = Child
+    lean = True  # a parent's PATCH is the live path's hottest mutation (docs/performance.md)
 
     async def newest_first(
         self, parent_id: int | None, cursor: str | None, limit: int

@@ -24,8 +24,8 @@ in this process (the service from its own bootstrap, loopback only), as its test
    its ack, `--publish-window` in flight) to a stream nobody consumes. Then N `PaymentProcessed`
    events (one payer each, so N notifications) published the same way to `BOOKINGS_EVENTS`,
    timed from the first publish until N `payment` notifications exist (counted with SQL every
-   20 ms). The service's feed consumer reads the same events meanwhile (every event is also an
-   activity entry), as in production.
+   20 ms). Each event is also an activity entry, written by the same consumer in the same
+   transaction, as in production.
 
 Bounded: it stops by itself within `--max-seconds`.
 """

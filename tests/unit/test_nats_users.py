@@ -20,8 +20,7 @@ from devstack.nats_auth import (
     production_auth,
 )
 from notifications.bootstrap import FEED_STREAMS
-from notifications.consumers import dispatcher, feed
-from notifications.consumers import identity as notification_users
+from notifications.consumers import events as notification_events
 from realtime.cluster.cluster import TERMINATE_SUBJECT
 from realtime.live_refresh import recovery, versions
 from realtime.live_refresh.triggers import routed_streams
@@ -98,13 +97,8 @@ def test_compose_gives_each_service_its_user_and_nats_every_password() -> None:
 
 def test_the_names_the_permissions_list_are_the_services_own() -> None:
     consumers = perms.NOTIFICATIONS_CONSUMERS
-    assert {c.durable for c in consumers} == {
-        dispatcher.DURABLE,
-        feed.DURABLE,
-        notification_users.DURABLE,
-    }
-    feed_streams = {c.stream.name for c in consumers if c.durable == feed.DURABLE}
-    assert feed_streams == {s.name for s in FEED_STREAMS}
+    assert {c.durable for c in consumers} == {notification_events.DURABLE}
+    assert {c.stream.name for c in consumers} == {s.name for s in FEED_STREAMS}
     assert [c.durable for c in perms.TRAINERS_CONSUMERS] == [trainer_profiles.DURABLE]
     assert [c.durable for c in perms.WEBHOOK_CONSUMERS] == [sender.DURABLE]
     assert sorted(s.name for s in perms.ROUTER_STREAMS) == [s.name for s in routed_streams()]

@@ -164,14 +164,9 @@ def frames_heard() -> Grant:
 
 
 # Durable consumers, by service (the names are the services' own; tests keep them in step).
-NOTIFICATIONS_CONSUMERS = (
-    Consumer(identity.IDENTITY_EVENTS, "notifications_users"),
-    *(
-        Consumer(stream, durable)
-        for stream in (bookings.BOOKINGS_EVENTS, trainers.TRAINERS_EVENTS)
-        for durable in ("notifications_dispatcher", "notifications_feed")
-    ),
-    Consumer(identity.IDENTITY_EVENTS, "notifications_feed"),
+NOTIFICATIONS_CONSUMERS = tuple(
+    Consumer(stream, "notifications_events")
+    for stream in (bookings.BOOKINGS_EVENTS, identity.IDENTITY_EVENTS, trainers.TRAINERS_EVENTS)
 )
 TRAINERS_CONSUMERS = (Consumer(identity.IDENTITY_EVENTS, "trainers_profiles"),)
 # The router consumes every stream that holds an event that refreshes a page.

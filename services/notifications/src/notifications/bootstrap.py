@@ -1,23 +1,21 @@
 """Composition root of the notifications service: the bell and preferences endpoints, the feed
-endpoint, the consumers (users directory, dispatcher, activity feed) and the retention job.
+endpoint, the consumer of the domain events (activity feed, users directory, dispatcher: one
+per stream, `consumers.events`) and the retention job.
 `handlers()` takes the unit of work as a parameter, so unit tests pass a fake."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 from contracts import notifications as c
 from contracts.bookings import BOOKINGS_EVENTS
-from contracts.envelope import Event
-from contracts.identity import IDENTITY_EVENTS, UserCreated
-from contracts.streams import StreamSpec
+from contracts.identity import IDENTITY_EVENTS
 from contracts.trainers import TRAINERS_EVENTS
 from database.inbox import exactly_once
-from messaging.consumer import DurableConsumer, subjects_of
+from messaging.consumer import DurableConsumer
 from messaging.service import Handlers, bind, serve
 from notifications.adapters.tables import TABLES, map_aggregates
-from notifications.consumers import dispatcher, feed, identity
+from notifications.consumers import events
 from notifications.consumers.in_flight import InFlight
-from notifications.domain.rules import RULES
 from notifications.handlers import activity, bell, preferences
 from notifications.retention import RetentionJob
 from notifications.settings import NotificationsSettings
@@ -27,10 +25,8 @@ from runtime.service import Schema, ServiceDefinition
 from runtime.wiring import connect_nats, keep_processed_requests, open_database
 
 VERSION = "0.2.0"
-# The streams whose every event becomes a feed entry.
+# The streams whose every event becomes a feed entry, and may make notifications.
 FEED_STREAMS = (BOOKINGS_EVENTS, TRAINERS_EVENTS, IDENTITY_EVENTS)
-
-Consumer = Callable[[Event, UnitOfWork], Awaitable[None]]
 
 
 def handlers(new_uow: Callable[[], UnitOfWork]) -> Handlers:
@@ -46,12 +42,6 @@ def handlers(new_uow: Callable[[], UnitOfWork]) -> Handlers:
     }
 
 
-def dispatched_subjects(stream: StreamSpec) -> list[str]:
-    """The subjects of the rules' events that `stream` carries."""
-    prefixes = [pattern.removesuffix(">") for pattern in stream.subjects]
-    return [e.subject for e in RULES if any(e.subject.startswith(p) for p in prefixes)]
-
-
 async def start(settings: NotificationsSettings) -> Running:
     running = Running("notifications")
     nats = await connect_nats(running, settings.nats_url)
@@ -62,24 +52,18 @@ async def start(settings: NotificationsSettings) -> Running:
         return SqlNotificationsUnitOfWork(database.engine, after_commit=database.relay.committed)
 
     in_flight = InFlight()
-
-    def consume(stream: StreamSpec, durable: str, handler: Consumer, subjects: list[str]) -> None:
+    handle = in_flight.shielded(exactly_once(events.DURABLE, new_uow, events.handle))
+    for stream in FEED_STREAMS:
         consumer = DurableConsumer(
             nats.js,
             stream,
-            durable,
-            in_flight.shielded(exactly_once(durable, new_uow, handler)),
-            subjects=subjects,
+            events.DURABLE,
+            handle,
+            subjects=list(stream.subjects),
             max_deliver=settings.max_deliver,
             ack_wait=settings.ack_wait_seconds,
         )
-        running.spawn(consumer.run(), f"{durable}:{stream.name}")
-
-    consume(IDENTITY_EVENTS, identity.DURABLE, identity.on_user_created, subjects_of(UserCreated))
-    for stream in (BOOKINGS_EVENTS, TRAINERS_EVENTS):
-        consume(stream, dispatcher.DURABLE, dispatcher.dispatch, dispatched_subjects(stream))
-    for stream in FEED_STREAMS:
-        consume(stream, feed.DURABLE, feed.record, list(stream.subjects))
+        running.spawn(consumer.run(), f"{events.DURABLE}:{stream.name}")
 
     # Closers run in reverse: handlings under way end before the engine is disposed.
     running.closers.append(in_flight.wait)

@@ -16,7 +16,7 @@ from contracts.notifications import NOTIFICATIONS_EVENTS, CountUnread
 from messaging.codec import decode, encode
 from messaging.requests import request
 from notifications.bootstrap import SERVICE, start
-from notifications.consumers import identity
+from notifications.consumers.events import DURABLE as CONSUMER
 from notifications.settings import NotificationsSettings
 from runtime.process import Running
 from runtime.service import migrate
@@ -83,7 +83,7 @@ async def directory_has(js: JetStreamContext, *actors: Actor) -> None:
     """Publish the users' `UserCreated` and wait until the users directory has them."""
     for actor in actors:
         await publish(js, user_created(actor))
-    await eventually(lambda: settled(js, IDENTITY_EVENTS.name, identity.DURABLE))
+    await eventually(lambda: settled(js, IDENTITY_EVENTS.name, CONSUMER))
 
 
 async def unread(nc: Client, actor: Actor) -> int:

@@ -25,7 +25,7 @@ from contracts.notifications import (
 from contracts.streams import DEAD_LETTERS, dead_letter_subject
 from messaging.requests import request
 from notifications.bootstrap import start
-from notifications.consumers import dispatcher
+from notifications.consumers.events import DURABLE as CONSUMER
 from notifications.settings import NotificationsSettings
 from runtime.process import Running
 from testkit.contracts import assert_valid
@@ -83,7 +83,7 @@ async def mine(nc: Client, actor: Actor, **filters: Any) -> NotificationPage:
 
 
 async def dispatched(js: JetStreamContext) -> bool:
-    return await settled(js, BOOKINGS_EVENTS.name, dispatcher.DURABLE)
+    return await settled(js, BOOKINGS_EVENTS.name, CONSUMER)
 
 
 @pytest.mark.usefixtures("notifications")
@@ -163,7 +163,7 @@ async def test_an_undecodable_event_is_dead_lettered_and_the_rest_flow(
     nc: Client, js: JetStreamContext
 ) -> None:
     await directory_has(js, PARENT)
-    deadletter = await js.subscribe(dead_letter_subject(dispatcher.DURABLE))
+    deadletter = await js.subscribe(dead_letter_subject(CONSUMER))
     await js.publish(b.PaymentProcessed.subject, b'{"not": "a payment"}')
     await publish(js, paid(1))
     await eventually(lambda: unread(nc, PARENT))

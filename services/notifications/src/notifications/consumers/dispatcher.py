@@ -16,8 +16,6 @@ from notifications.domain.notification import UserNotification
 from notifications.domain.rules import ADMINS, RULES, Rule
 from notifications.unit_of_work import UnitOfWork
 
-DURABLE = "notifications_dispatcher"
-
 
 def user_ids(value: object) -> list[int]:
     """A payload field's user ids: one, a list of them, or none."""

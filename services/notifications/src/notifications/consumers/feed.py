@@ -1,11 +1,9 @@
-"""The activity feed's consumer: every domain event of bookings, trainers and identity becomes
-one feed entry (the unique event id is the last guard of once)."""
+"""The activity feed: every domain event of bookings, trainers and identity becomes one feed
+entry (the unique event id is the last guard of once). Run by `consumers.events`."""
 
 from contracts.envelope import Event
 from notifications.domain.activity import ActivityEntry
 from notifications.unit_of_work import UnitOfWork
-
-DURABLE = "notifications_feed"
 
 
 async def record(event: Event, uow: UnitOfWork) -> None:

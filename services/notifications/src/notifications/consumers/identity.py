@@ -1,11 +1,10 @@
-"""Identity's events as notifications reads them: the users directory (who is an admin)."""
+"""Identity's events as notifications reads them: the users directory (who is an admin).
+Run by `consumers.events`."""
 
 from contracts.envelope import Event
 from contracts.identity import UserCreated
 from notifications.domain.users import User
 from notifications.unit_of_work import UnitOfWork
-
-DURABLE = "notifications_users"
 
 
 async def on_user_created(event: Event, uow: UnitOfWork) -> None:

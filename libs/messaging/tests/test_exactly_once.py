@@ -203,21 +203,51 @@ async def test_a_consumer_takes_only_its_subjects(
 
 
 async def test_two_deliveries_racing_commit_one_effect(engine: AsyncEngine) -> None:
-    both_checked = asyncio.Barrier(2)
+    first_inside, let_first_finish = asyncio.Event(), asyncio.Event()
+    handled = 0
 
-    async def effect_after_both_checked(event: Event, uow: SqlUnitOfWork) -> None:
-        await both_checked.wait()  # each has looked in the inbox and found nothing
+    async def slow_effect(event: Event, uow: SqlUnitOfWork) -> None:
+        nonlocal handled
+        handled += 1
+        first_inside.set()
+        await let_first_finish.wait()
         await make_widget(event, uow)
 
-    handle = exactly_once(DURABLE, lambda: SqlUnitOfWork(engine), effect_after_both_checked)
+    handle = exactly_once(DURABLE, lambda: SqlUnitOfWork(engine), slow_effect)
     event = ChildCreated(child_id=11, parent_id=9)
 
-    await asyncio.wait_for(asyncio.gather(handle(event), handle(event)), 30)
+    first = asyncio.create_task(handle(event))
+    await asyncio.wait_for(first_inside.wait(), 10)
+    second = asyncio.create_task(handle(event))  # its inbox row waits on the first one's
+    await asyncio.sleep(0.3)
+    assert not second.done() and handled == 1
+    let_first_finish.set()
+    await asyncio.wait_for(asyncio.gather(first, second), 30)
 
+    assert handled == 1, "the second delivery found the first one's row and did nothing"
     assert await widgets(engine) == {"child 11": 1}
     async with SqlUnitOfWork(engine) as uow:
         inbox = await uow.session.scalar(select(func.count()).select_from(InboxEntry))
     assert inbox == 1, "and one inbox row"
+
+
+async def test_a_delivery_whose_effect_failed_leaves_no_inbox_row(engine: AsyncEngine) -> None:
+    attempts = 0
+
+    async def fails_once(event: Event, uow: SqlUnitOfWork) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise RuntimeError("the first attempt fails")
+        await make_widget(event, uow)
+
+    handle = exactly_once(DURABLE, lambda: SqlUnitOfWork(engine), fails_once)
+    event = ChildCreated(child_id=12, parent_id=9)
+    with pytest.raises(RuntimeError):
+        await handle(event)
+    await handle(event)  # the redelivery runs the effect: the first inbox row rolled back
+    assert attempts == 2
+    assert await widgets(engine) == {"child 12": 1}
 
 
 async def _true(value: bool) -> bool:

@@ -3,6 +3,10 @@
 `exactly_once` wraps a handler `(event, uow) -> None` so that its effect and the inbox row
 commit in one transaction: a redelivery, the same event published again under another
 `Nats-Msg-Id`, or a crash between commit and ack finds the row and changes nothing.
+
+The row is written first, with `ON CONFLICT DO NOTHING`: one statement instead of a read and
+a write, and a second delivery of the same event on PostgreSQL waits on the first one's row
+and then does nothing, instead of running the handler to fail at commit.
 """
 
 import logging
@@ -10,8 +14,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from sqlalchemy import UniqueConstraint, bindparam, insert, select
+from sqlalchemy import UniqueConstraint, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,7 +43,11 @@ _SEEN = select(INBOX_TABLE.c.id).where(
     INBOX_TABLE.c.consumer == bindparam("consumer"),
     INBOX_TABLE.c.event_id == bindparam("event_id"),
 )
-_RECORD = insert(INBOX_TABLE)
+_KEY = ["consumer", "event_id"]
+_RECORD_NEW = {
+    "postgresql": postgresql.insert(INBOX_TABLE).on_conflict_do_nothing(index_elements=_KEY),
+    "sqlite": sqlite.insert(INBOX_TABLE).on_conflict_do_nothing(index_elements=_KEY),
+}
 
 
 class InboxUnitOfWork(Protocol):
@@ -73,20 +83,10 @@ def exactly_once(
         uow = new_uow()
         try:
             async with uow:
-                if await already_processed(uow.session, consumer, event):
+                if not await _record_new(await uow.session.connection(), consumer, event):
                     log.info("%s already processed %s", consumer, event.event_id)
                     return
                 await handler(event, uow)
-                connection = await uow.session.connection()
-                await connection.execute(
-                    _RECORD,
-                    {
-                        "consumer": consumer,
-                        "event_id": str(event.event_id),
-                        "subject": event.subject,
-                        "processed_at": utc_now(),
-                    },
-                )
                 await uow.commit()
         except IntegrityError:
             # Another delivery of the same event committed first (two instances, or a
@@ -97,3 +97,15 @@ def exactly_once(
             log.info("%s: concurrent delivery of %s already committed", consumer, event.event_id)
 
     return handle
+
+
+async def _record_new(connection: AsyncConnection, consumer: str, event: Event) -> bool:
+    """Write the inbox row of `event`, unless one is there: whether it was new."""
+    row = {
+        "consumer": consumer,
+        "event_id": str(event.event_id),
+        "subject": event.subject,
+        "processed_at": utc_now(),
+    }
+    result = await connection.execute(_RECORD_NEW[connection.dialect.name], row)
+    return bool(result.rowcount)

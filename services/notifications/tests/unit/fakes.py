@@ -164,12 +164,12 @@ class FakeActivityRepository:
     def __init__(self, db: FakeDatabase, seen: list[Aggregate]) -> None:
         self._db, self._seen = db, seen
 
-    async def insert(self, entry: ActivityEntry, /) -> None:
+    async def insert(self, entry: ActivityEntry, /) -> bool:
+        if any(e.event_id == entry.event_id for e in self._db.entries.values()):
+            return False
         entry.id = self._db.next_id()
         self._seen.append(entry)
-
-    async def has_event(self, event_id: str, /) -> bool:
-        return any(e.event_id == event_id for e in self._db.entries.values())
+        return True
 
     async def newest_first(
         self,

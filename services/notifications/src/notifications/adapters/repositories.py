@@ -4,7 +4,8 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy import delete, func, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from contracts.envelope import Role
@@ -24,10 +25,13 @@ from notifications.domain.users import User
 
 N = user_notifications.c
 _ENTRY_COLUMNS = [c.name for c in activity_entries.c if c.name != "id"]
-_INSERT_ENTRY = insert(activity_entries).returning(activity_entries.c.id)
-_ENTRY_OF_EVENT = select(activity_entries.c.id).where(
-    activity_entries.c.event_id == bindparam("event_id")
-)
+# An event's entry is written once: a second one for the same event id is no row, not an error.
+_INSERT_NEW_ENTRY = {
+    name: dialect.insert(activity_entries)
+    .on_conflict_do_nothing(index_elements=["event_id"])
+    .returning(activity_entries.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 class NotificationRepository(Protocol):
@@ -85,11 +89,10 @@ class PreferenceRepository(Protocol):
 
 
 class ActivityRepository(Protocol):
-    async def insert(self, entry: ActivityEntry, /) -> None:
-        """Store a new entry now, giving it its id (the feed writes one per domain event)."""
+    async def insert(self, entry: ActivityEntry, /) -> bool:
+        """Store a new entry now, giving it its id, unless its event has one already (the feed
+        writes one per domain event): whether it was stored."""
         ...
-
-    async def has_event(self, event_id: str, /) -> bool: ...
 
     async def newest_first(
         self,
@@ -201,16 +204,15 @@ class SqlActivityRepository(SqlRepository[ActivityEntry]):
 
     aggregate = ActivityEntry
 
-    async def insert(self, entry: ActivityEntry, /) -> None:
+    async def insert(self, entry: ActivityEntry, /) -> bool:
         connection = await self.session.connection()
         row = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
-        entry.id = (await connection.execute(_INSERT_ENTRY, row)).scalar_one()
+        statement = _INSERT_NEW_ENTRY[connection.dialect.name]
+        entry.id = (await connection.execute(statement, row)).scalar_one_or_none()
+        if entry.id is None:
+            return False
         self._seen(entry)  # its ActivityRecorded goes to the outbox at commit
-
-    async def has_event(self, event_id: str, /) -> bool:
-        connection = await self.session.connection()
-        found = await connection.execute(_ENTRY_OF_EVENT, {"event_id": event_id})
-        return found.first() is not None
+        return True
 
     async def newest_first(
         self,

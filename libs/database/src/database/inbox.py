@@ -15,13 +15,13 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from sqlalchemy import UniqueConstraint, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.envelope import Event, utc_now
+from database.insert_new import InsertNew
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +43,7 @@ _SEEN = select(INBOX_TABLE.c.id).where(
     INBOX_TABLE.c.consumer == bindparam("consumer"),
     INBOX_TABLE.c.event_id == bindparam("event_id"),
 )
-_KEY = ["consumer", "event_id"]
-_RECORD_NEW = {
-    "postgresql": postgresql.insert(INBOX_TABLE).on_conflict_do_nothing(index_elements=_KEY),
-    "sqlite": sqlite.insert(INBOX_TABLE).on_conflict_do_nothing(index_elements=_KEY),
-}
+_RECORD_NEW = InsertNew(INBOX_TABLE, ["consumer", "event_id"])
 
 
 class InboxUnitOfWork(Protocol):
@@ -107,5 +103,5 @@ async def _record_new(connection: AsyncConnection, consumer: str, event: Event) 
         "subject": event.subject,
         "processed_at": utc_now(),
     }
-    result = await connection.execute(_RECORD_NEW[connection.dialect.name], row)
+    result = await connection.execute(_RECORD_NEW.on(connection), row)
     return bool(result.rowcount)

@@ -13,7 +13,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, Table, bindparam, delete, inspect, select, update
+from sqlalchemy import Table, bindparam, delete, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapper
 
@@ -24,8 +24,29 @@ A = TypeVar("A", bound=Aggregate)
 SESSION_KEY = "database.lean_rows"
 
 
-def lean_table(aggregate: type[Aggregate]) -> Table | None:
+class LeanTable:
+    """What the lean path needs of one mapped table, built once: its key and its statements (a
+    statement object memoizes its cache key). The UPDATE sets the columns its parameters name."""
+
+    def __init__(self, table: Table) -> None:
+        [self.key] = table.primary_key.columns
+        self.table = table
+        self.by_id = select(table).where(self.key == bindparam("id"))
+        self.update = update(table).where(self.key == bindparam("_lean_id"))
+        self.delete = delete(table).where(self.key == bindparam("_lean_id"))
+
+
+_LEAN_TABLES: dict[type[Aggregate], LeanTable | None] = {}
+
+
+def lean_table(aggregate: type[Aggregate]) -> LeanTable | None:
     """The table `aggregate` is mapped onto, if it may be loaded and saved lean."""
+    if aggregate not in _LEAN_TABLES:
+        _LEAN_TABLES[aggregate] = _servable(aggregate)
+    return _LEAN_TABLES[aggregate]
+
+
+def _servable(aggregate: type[Aggregate]) -> LeanTable | None:
     mapper: Mapper[Any] = inspect(aggregate)
     table = mapper.local_table
     if (
@@ -37,29 +58,28 @@ def lean_table(aggregate: type[Aggregate]) -> Table | None:
         or {a.key for a in mapper.column_attrs} != set(table.columns.keys())
     ):
         return None
-    return table
+    return LeanTable(table)
 
 
 class LeanRows:
     """One unit of work's lean aggregates, each with its row as loaded."""
 
     def __init__(self) -> None:
-        self._loaded: dict[tuple[str, Any], tuple[Table, Aggregate, dict[str, Any]]] = {}
+        self._loaded: dict[tuple[str, Any], tuple[LeanTable, Aggregate, dict[str, Any]]] = {}
 
     async def get(
-        self, connection: AsyncConnection, aggregate: type[A], table: Table, id: Any
+        self, connection: AsyncConnection, aggregate: type[A], lean: LeanTable, id: Any
     ) -> A | None:
-        known = self._loaded.get((table.name, id))
+        known = self._loaded.get((lean.table.name, id))
         if known is not None:  # one object per row in a unit of work, as the ORM's identity map
             found: A = known[1]  # type: ignore[assignment]
             return found
-        result = await connection.execute(_by_id(table), {"id": id})
-        row = result.mappings().first()
+        row = (await connection.execute(lean.by_id, {"id": id})).mappings().first()
         if row is None:
             return None
         built: A = inspect(aggregate).class_manager.new_instance()
         built.__dict__.update(row)
-        self._loaded[(table.name, id)] = (table, built, _snapshot(row))
+        self._loaded[(lean.table.name, id)] = (lean, built, _snapshot(row))
         return built
 
     def holds(self, aggregate: Aggregate) -> bool:
@@ -67,10 +87,10 @@ class LeanRows:
 
     async def save(self, connection: AsyncConnection) -> None:
         """Write every change to a lean aggregate, removals as deletes (in the order loaded)."""
-        for table, aggregate, row in self._loaded.values():
-            key = _key(table)
+        for lean, aggregate, row in self._loaded.values():
+            key = {"_lean_id": row[lean.key.name]}
             if aggregate.removed:
-                await connection.execute(delete(table).where(key == row[key.name]))
+                await connection.execute(lean.delete, key)
                 continue
             changed = {
                 name: value
@@ -78,32 +98,7 @@ class LeanRows:
                 if (value := aggregate.__dict__.get(name)) != was
             }
             if changed:
-                await connection.execute(_update(table), {"_lean_id": row[key.name], **changed})
-
-
-# Built once per table: a statement object memoizes its cache key. The UPDATE sets the columns
-# its parameters name.
-_SELECTS: dict[str, Any] = {}
-_UPDATES: dict[str, Any] = {}
-
-
-def _by_id(table: Table) -> Any:
-    statement = _SELECTS.get(table.name)
-    if statement is None:
-        statement = _SELECTS[table.name] = select(table).where(_key(table) == bindparam("id"))
-    return statement
-
-
-def _update(table: Table) -> Any:
-    statement = _UPDATES.get(table.name)
-    if statement is None:
-        statement = _UPDATES[table.name] = update(table).where(_key(table) == bindparam("_lean_id"))
-    return statement
-
-
-def _key(table: Table) -> Column[Any]:
-    [column] = table.primary_key.columns
-    return column
+                await connection.execute(lean.update, {**key, **changed})
 
 
 def _snapshot(row: Mapping[Any, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
-from sqlalchemy import Table, inspect
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -106,15 +106,6 @@ class SqlUnitOfWork:
         return [aggregate for aggregate in versioned if id(aggregate) in saving]
 
 
-_LEAN_TABLES: dict[type[Aggregate], Table | None] = {}
-
-
-def _lean_table(aggregate: type[Aggregate]) -> Table | None:
-    if aggregate not in _LEAN_TABLES:
-        _LEAN_TABLES[aggregate] = lean_table(aggregate)
-    return _LEAN_TABLES[aggregate]
-
-
 def _name(aggregate: Aggregate) -> str:
     """How a message names an aggregate: its class's `noun` (or name), and its id."""
     noun = getattr(type(aggregate), "noun", type(aggregate).__name__.lower())
@@ -138,12 +129,12 @@ class SqlRepository(Generic[A]):
         self._seen(aggregate)
 
     async def get(self, id: Any) -> A | None:
-        table = _lean_table(self.aggregate) if self.lean else None
+        lean = lean_table(self.aggregate) if self.lean else None
         rows: LeanRows | None = self.session.info.get(SESSION_KEY)
-        if table is None or rows is None:
+        if lean is None or rows is None:
             return self.track(await self.session.get(self.aggregate, id))
         connection = await self.session.connection()
-        return self.track(await rows.get(connection, self.aggregate, table, id))
+        return self.track(await rows.get(connection, self.aggregate, lean, id))
 
     def track(self, found: A | None) -> A | None:
         """Tell the unit of work about an aggregate a query found (so its events go out)."""

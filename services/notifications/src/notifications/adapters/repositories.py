@@ -5,11 +5,11 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import delete, func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from contracts.envelope import Role
 from contracts.notifications import Category, Channel
+from database.insert_new import InsertNew
 from database.paging import newest_first
 from database.unit_of_work import SqlRepository
 from notifications.adapters.tables import (
@@ -26,12 +26,7 @@ from notifications.domain.users import User
 N = user_notifications.c
 _ENTRY_COLUMNS = [c.name for c in activity_entries.c if c.name != "id"]
 # An event's entry is written once: a second one for the same event id is no row, not an error.
-_INSERT_NEW_ENTRY = {
-    name: dialect.insert(activity_entries)
-    .on_conflict_do_nothing(index_elements=["event_id"])
-    .returning(activity_entries.c.id)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+_INSERT_NEW_ENTRY = InsertNew(activity_entries, ["event_id"], returning=activity_entries.c.id)
 
 
 class NotificationRepository(Protocol):
@@ -207,8 +202,8 @@ class SqlActivityRepository(SqlRepository[ActivityEntry]):
     async def insert(self, entry: ActivityEntry, /) -> bool:
         connection = await self.session.connection()
         row = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
-        statement = _INSERT_NEW_ENTRY[connection.dialect.name]
-        entry.id = (await connection.execute(statement, row)).scalar_one_or_none()
+        inserted = await connection.execute(_INSERT_NEW_ENTRY.on(connection), row)
+        entry.id = inserted.scalar_one_or_none()
         if entry.id is None:
             return False
         self._seen(entry)  # its ActivityRecorded goes to the outbox at commit

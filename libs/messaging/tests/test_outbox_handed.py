@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from nats.js import JetStreamContext
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from database.unit_of_work import SqlUnitOfWork as UnitOfWork
@@ -72,6 +73,39 @@ async def test_another_writers_earlier_row_goes_out_before_a_handed_one(
 
     expected = [str(first.event_id), str(other.event_id), str(handed.event_id)]
     assert await event_ids_in_stream(js) == expected, "in commit order"
+
+
+async def test_on_sqlite_commits_that_follow_the_last_row_go_out_without_a_read(
+    engine: AsyncEngine, js: JetStreamContext
+) -> None:
+    """SQLite takes a row's id under its one write lock, so ids follow commit order: a handed
+    row whose id follows the last one the relay accounted for leaves no room for another
+    writer's row, and the relay does not look for one. PostgreSQL's ids are taken before commit:
+    there the relay asks the table before each round of handed commits."""
+    relay = OutboxRelay(engine, js, poll_seconds=NO_TIMED_READ, mark_seconds=NO_TIMED_READ)
+    handing = UnitOfWork(engine, relay.committed)
+    reads: list[str] = []
+
+    def note_read(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "outbox" in statement:
+            reads.append(statement)
+
+    async with running(relay):
+        await asyncio.sleep(0.2)  # the first read: nothing there
+        first = await create_widgets(handing, ["first"])  # asked for: nothing accounted yet
+        await eventually(lambda: stream_holds(js, 1), timeout=5)
+        event.listen(engine.sync_engine, "before_cursor_execute", note_read)
+        try:
+            rest = await create_widgets(handing, [f"next-{i}" for i in range(5)])
+            await eventually(lambda: stream_holds(js, 6), timeout=5)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", note_read)
+
+    assert await event_ids_in_stream(js) == [str(e.event_id) for e in first + rest]
+    if engine.dialect.name == "sqlite":
+        assert reads == [], "no read of the outbox for rows whose ids follow on"
+    else:
+        assert reads, "a look for another writer's rows before handed commits go out"
 
 
 async def test_a_stop_marks_what_went_out_before_its_mark_was_due(

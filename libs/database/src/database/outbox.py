@@ -3,7 +3,7 @@ change it reports. `messaging.outbox_relay` publishes the rows to JetStream."""
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import orjson
 from opentelemetry import propagate
@@ -28,8 +28,10 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class OutboxRow(TypedDict):
-    """One row as staged: what the relay publishes, whether it reads it back or is handed it."""
+    """One row as staged: what the relay publishes, whether it reads it back or is handed it.
+    `id` is the row's key once inserted (`stage_all` reads it back)."""
 
+    id: NotRequired[int]
     event_id: str
     subject: str
     payload: bytes
@@ -45,12 +47,14 @@ def stage(session: AsyncSession, event: Event) -> None:
 
 async def stage_all(session: AsyncSession, events: Iterable[Event]) -> list[OutboxRow]:
     """`stage` for many events at once, as one INSERT on the session's connection (no ORM
-    objects to build and flush): what a unit of work's commit uses. Returns the rows, which the
-    unit of work hands to the relay once they are committed."""
+    objects to build and flush): what a unit of work's commit uses. Returns the rows with their
+    ids, which the unit of work hands to the relay once they are committed."""
     rows = rows_of(events)
     if rows:
         connection = await session.connection()
-        await connection.execute(insert(OUTBOX_TABLE), rows)
+        inserted = await connection.execute(_INSERT_RETURNING_IDS, rows)
+        for row, row_id in zip(rows, inserted.scalars(), strict=True):
+            row["id"] = row_id
     return rows
 
 
@@ -72,6 +76,9 @@ def rows_of(events: Iterable[Event]) -> list[OutboxRow]:
 
 
 OUTBOX_TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
+_INSERT_RETURNING_IDS = insert(OUTBOX_TABLE).returning(
+    OUTBOX_TABLE.c.id, sort_by_parameter_order=True
+)
 
 
 async def delete_published_before(engine: AsyncEngine, cutoff: datetime, batch: int) -> int:

@@ -6,10 +6,14 @@ The relay publishes with `Nats-Msg-Id` = event id, so JetStream drops a repeat, 
 Two ways a row reaches it:
 
 - **handed**: a unit of work hands the rows of each commit to `committed`, and while the relay
-  is caught up it publishes them at once, without reading them back from the table, once one
-  small query has shown that no other writer's row is waiting (another instance on the same
-  database, or a crashed process): such a row committed first, so it must go out first, and the
-  relay reads the table in order instead;
+  is caught up it publishes them at once, without reading them back from the table, once it
+  knows that no other writer's row is waiting (another instance on the same database, or a
+  crashed process): such a row committed first, so it must go out first, and the relay reads the
+  table in order instead. On SQLite a row's id is taken under the database's one write lock, so
+  ids follow commit order: handed rows whose ids follow, without a gap, the last row the relay
+  has accounted for leave no room for another writer's row, and go out with no query. Anywhere
+  else (PostgreSQL's sequence hands out ids before commit), or after a gap, one small query
+  looks for unpublished rows the relay does not know;
 - **read**: at start, after any failure, when a read found a full batch, when a commit arrived
   while it was not caught up, and every `poll_seconds` regardless (the rows another instance or
   a crashed process left), it reads the unpublished rows in id order and publishes those.
@@ -95,6 +99,10 @@ class OutboxRelay:
         self._missed = False  # a commit came while not caught up: read again
         self._next_read = 0.0
         self._handed: deque[OutboxRow] = deque()
+        # Every row with an id up to this one is published or in hand (None: not known). Only
+        # kept where ids follow commit order.
+        self._ids_follow_commits = engine.dialect.name == "sqlite"
+        self._accounted_through: int | None = None
         self._sent: list[str] = []  # event ids published and not yet marked
         self._first_sent_at = 0.0
         self._pending = (
@@ -162,14 +170,25 @@ class OutboxRelay:
 
     async def _round(self) -> None:
         """Publish what was handed; mark what is due; read the table when it must be read."""
-        if self._handed and await self._another_writers_row_waits():
+        # Only the rows in hand now are checked; a commit handed while they go out waits for
+        # the next round's check.
+        checked = len(self._handed)
+        if (
+            checked
+            and not self._handed_follow_what_is_accounted_for()
+            and await self._another_writers_row_waits()
+        ):
             self._handed.clear()  # still unpublished in the table: read in order below
             self._missed = True
-        while self._handed and not self._stopping:
+            checked = 0
+        for _ in range(checked):
+            if self._stopping:
+                break
             row = self._handed[0]
             await self._publish(row["subject"], row["payload"], row["event_id"], row["headers"])
             self._handed.popleft()
             self._note_sent([row["event_id"]])
+            self._account_for(row.get("id"))
         now = time.monotonic()
         if self._sent and (len(self._sent) >= self._batch or now >= self._mark_due()):
             await self._mark_sent()
@@ -179,6 +198,24 @@ class OutboxRelay:
         await self._mark_sent()  # before reading, or the read finds them again
         self._next_read = time.monotonic() + self._poll_seconds
         self._caught_up = await self.publish_pending() < self._batch
+
+    def _handed_follow_what_is_accounted_for(self) -> bool:
+        """Whether the handed rows' ids run on, without a gap, from the last row accounted for
+        (only where ids follow commit order): then no other writer's row can be waiting."""
+        expected = self._accounted_through
+        if not self._ids_follow_commits or expected is None:
+            return False
+        for row in self._handed:
+            expected += 1
+            if row.get("id") != expected:
+                return False
+        return True
+
+    def _account_for(self, row_id: int | None) -> None:
+        """Note that every row up to `row_id` is published or in hand: `row_id` was published
+        after no unknown row was found before it (by the query, by the ids, or by a read)."""
+        if self._ids_follow_commits and row_id is not None:
+            self._accounted_through = max(row_id, self._accounted_through or 0)
 
     async def _another_writers_row_waits(self) -> bool:
         """Whether an unpublished row exists that this relay was neither handed nor has sent. It
@@ -222,6 +259,9 @@ class OutboxRelay:
         except Exception as exc:
             log.warning("outbox prune failed, trying again next pass: %s", exc)
             deleted = 0
+        if deleted:
+            # SQLite may hand the ids of deleted rows out again once the newest row is gone.
+            self._accounted_through = None
         if deleted < keep.batch:
             self._next_prune = time.monotonic() + keep.prune_every_seconds
         return deleted == keep.batch
@@ -244,6 +284,7 @@ class OutboxRelay:
                     break
                 await self._publish(row.subject, row.payload, row.event_id, row.headers)
                 sent.append(row.event_id)
+                self._account_for(row.id)  # read in id order: every earlier one went before
         finally:
             # Those that went out before a failure are marked too.
             if sent:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -71,12 +72,16 @@ async def edges(nats_server: NatsServer) -> AsyncIterator[list[int]]:
 
 
 @contextlib.contextmanager
-def router_process(nats_url: str, port: int = 0) -> Iterator[subprocess.Popen[bytes]]:
-    """`python -m runtime realtime` with REALTIME_ROLE=router: a process of its own."""
+def router_process(
+    nats_url: str, port: int = 0, metrics_port: int = 0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`python -m runtime realtime` with REALTIME_ROLE=router: a process of its own (without a
+    metrics listener unless given its port)."""
     env = {
         **os.environ,
         "NATS_URL": nats_url,
         "REALTIME_PORT": str(port or free_port()),
+        "REALTIME_METRICS_PORT": str(metrics_port),
         "REALTIME_ROLE": "router",
         "REALTIME_APPS": f'[{{"id": "{APP_ID}", "key": "{KEY}", "secret": "{SECRET}"}}]',
         "REALTIME_LIVE_APP_ID": APP_ID,
@@ -256,10 +261,24 @@ async def test_a_relayed_frame_neither_suppresses_nor_stands_in_for_a_routed_one
         await client.close()
 
 
-async def test_the_router_role_listens_on_no_port(nats_server: NatsServer, nc: Client) -> None:
-    port = free_port()
-    with router_process(nats_server.url, port) as process:
+async def test_the_router_role_listens_on_no_public_port_and_shows_its_metrics_on_loopback(
+    nats_server: NatsServer, nc: Client
+) -> None:
+    port, metrics_port = free_port(), free_port()
+    with router_process(nats_server.url, port, metrics_port) as process:
         await eventually(lambda: pinged(nc), timeout=30)  # ready by NATS ping, not /readyz
         assert process.poll() is None
         with pytest.raises(OSError):
             await asyncio.open_connection("127.0.0.1", port)
+
+        # A routed event shows in the router's own metrics (lag and count).
+        await nc.jetstream().publish(
+            ChildCreated.subject, encode(ChildCreated(child_id=1, parent_id=5))
+        )
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{metrics_port}") as http:
+
+            async def routed() -> bool:
+                text = (await http.get("/metrics")).text
+                return "live_refresh_router_lag_seconds_count 1.0" in text
+
+            await eventually(routed, timeout=15)

@@ -59,7 +59,8 @@ SERVICES = (
         database=False,
         ready=Ready.nats_ping,
         program="realtime",
-        own_env=(("REALTIME_ROLE", "router"),),
+        # Its metrics beside the edge's (9108) and the gateway's (9109) on the same host.
+        own_env=(("REALTIME_ROLE", "router"), ("REALTIME_METRICS_PORT", "9110")),
     ),
     Service(
         "realtime",

@@ -21,6 +21,7 @@ from realtime.live_refresh.router import LiveRefreshRouter
 from realtime.live_refresh.triggers import routed_streams, routed_subjects
 from realtime.live_refresh.versions import ContextVersionStore
 from realtime.live_refresh.watermark import Watermark
+from realtime.metrics_listener import MetricsListener
 from realtime.pusher.apps import AppRegistry
 from realtime.pusher.config import ServerConfig
 from realtime.pusher.hub import Hub
@@ -46,7 +47,7 @@ async def start(settings: RealtimeSettings) -> Running:
         ),
         "context versions bucket",
     )
-    # Served on the edge's HTTP listener (`/metrics`); the router alone has none to show them.
+    # Served on the edge's HTTP listener (`/metrics`), or the router's own when it runs apart.
     metrics = Metrics()
     live_metrics = LiveRefreshMetrics(metrics.registry)
     if settings.role in (Role.all, Role.edge):
@@ -156,7 +157,12 @@ async def start_router(
         )
         running.spawn(consumer.run(), f"router:{stream.name}")
 
-    # Also the router role's readiness: it has no HTTP listener, so it answers `$SRV.PING`.
+    if settings.role is Role.router and settings.metrics_port:
+        # Router lag, routed events and webhooks, with no edge's listener to show them.
+        listener = MetricsListener.start(settings.metrics_host, settings.metrics_port, metrics)
+        running.closers.append(listener.close)
+
+    # Also the router role's readiness: it has no public listener, so it answers `$SRV.PING`.
     service = await serve(
         nats.nc,
         SERVICE_NAME,

@@ -17,6 +17,8 @@ class StackSettings(BaseSettings):
     data_dir: Path = Path(".data")
     gateway_port: int = 8000
     realtime_port: int = 8080
+    # The realtime router's /metrics, beside the edge's (9108) and the gateway's (9109).
+    realtime_router_metrics_port: int = 9110
     host: str = "127.0.0.1"
     seed_demo_users: bool = True  # never under CAMS_ENV=production (devstack/profile.py)
     # CAMS_ENV: `production` takes every secret from the environment and seeds nothing.

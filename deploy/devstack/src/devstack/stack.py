@@ -46,6 +46,9 @@ class Service:
     program: str | None = None
     nats_user: str | None = None
     own_env: tuple[tuple[str, str], ...] = ()
+    # The setting of its metrics port when the program's default would clash with another
+    # process of the stack (the realtime router beside the edge).
+    metrics_port_setting: str | None = None
 
 
 # The whole stack, in start order: adding a service is one row here (and its own folder).
@@ -59,8 +62,8 @@ SERVICES = (
         database=False,
         ready=Ready.nats_ping,
         program="realtime",
-        # Its metrics beside the edge's (9108) and the gateway's (9109) on the same host.
-        own_env=(("REALTIME_ROLE", "router"), ("REALTIME_METRICS_PORT", "9110")),
+        own_env=(("REALTIME_ROLE", "router"),),
+        metrics_port_setting="realtime_router_metrics_port",
     ),
     Service(
         "realtime",
@@ -136,7 +139,13 @@ class Stack:
         return self.env() | self.nats_login(name)
 
     def service_env(self, service: Service) -> dict[str, str]:
-        return self.process_env(service.nats_user or service.name) | dict(service.own_env)
+        env = self.process_env(service.nats_user or service.name) | dict(service.own_env)
+        if service.metrics_port_setting:
+            program = (service.program or service.name).upper()
+            env[f"{program}_METRICS_PORT"] = str(
+                getattr(self.settings, service.metrics_port_setting)
+            )
+        return env
 
     async def ready(self, service: Service) -> None:
         timeout = self.settings.ready_timeout_seconds

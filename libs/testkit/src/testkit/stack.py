@@ -32,6 +32,7 @@ class RunningStack:
             # The metrics listeners' fixed default ports would clash between stacks running at once.
             "REALTIME_METRICS_PORT": str(free_port()),
             "GATEWAY_METRICS_PORT": str(free_port()),
+            "CAMS_REALTIME_ROUTER_METRICS_PORT": str(free_port()),
             **(extra_env or {}),
         }
         self.env.pop("NATS_URL", None)

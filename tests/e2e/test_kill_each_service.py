@@ -147,17 +147,19 @@ async def count(
     watch: Watch,
     run: MutationStream,
     recovers: bool,
+    nats_restarted: bool = False,
 ) -> None:
     """The counting of the module docstring, each part waited for with a deadline. `recovers`:
     the fault makes the edge send recovery frames (it lost its bus, or its clients), which may
-    repeat a version already heard."""
+    repeat a version already heard. `nats_restarted`: nats-server itself died (see
+    `count_routed`)."""
     committed = await count_children(api, watch.parent, run)
     step("children counted")
     event_ids = await count_events(stack, watch.parent, committed)
     step("events counted")
     await count_feed(api, admin, watch.parent, event_ids)
     step("activity counted")
-    version = await count_routed(watch, event_ids)
+    version = await count_routed(watch, event_ids, nats_restarted)
     step("routed frames counted")
     await count_heard(watch, version, recovers)
 
@@ -231,9 +233,19 @@ async def count_feed(
     assert not twice, f"activity entries per event: {twice}"
 
 
-async def count_routed(watch: Watch, event_ids: set[str]) -> dict[str, int]:
+async def count_routed(
+    watch: Watch, event_ids: set[str], nats_restarted: bool = False
+) -> dict[str, int]:
     """The router gave each event one version of `children`, no two events the same; each
-    event's version."""
+    event's (first) version.
+
+    Unless nats-server itself died: it rebuilds the versions bucket's duplicate window from the
+    messages it still holds, and a key keeps only its latest put, so the first bump of an event
+    whose ack died with the server is not known as a repeat once a later event's bump of the
+    same key has replaced it. The redelivered event then gets a second, higher version
+    (docs/faults.md, "Realtime limits known today"): harmless, as the edge drops the repeated
+    frame of an event it delivered, and a higher version only covers more. Its first version
+    is the one the counting holds the client to."""
 
     async def routed() -> bool:
         return event_ids <= set(watch.routed.versions_of("children"))
@@ -245,7 +257,10 @@ async def count_routed(watch: Watch, event_ids: set[str]) -> dict[str, int]:
         pytest.fail(f"events the router never sent a frame for: {missing}")
     routed_versions = watch.routed.versions_of("children")
     bumped_twice = {e: v for e, v in routed_versions.items() if e in event_ids and len(v) != 1}
-    assert not bumped_twice, f"the router gave an event two versions: {bumped_twice}"
+    if nats_restarted:
+        step(f"events bumped again after nats-server's restart: {bumped_twice}")
+    else:
+        assert not bumped_twice, f"the router gave an event two versions: {bumped_twice}"
     version = {e: min(routed_versions[e]) for e in event_ids}
     assert len(set(version.values())) == len(event_ids), f"events sharing a version: {version}"
     return version
@@ -316,7 +331,7 @@ async def run_killing(stack: RunningStack, names: list[str], recovers: bool = Fa
             await stack_ready(stack)
             step("stack ready")
             admin = await login(api, "admin@cams.test")
-            await count(stack, api, admin, watch, run, recovers)
+            await count(stack, api, admin, watch, run, recovers, "nats-server" in names)
             assert all(f"{name} crashed" in stack.log() for name in names)
 
 

@@ -4,7 +4,6 @@ server, bound to `metrics_host` (loopback by default), never a public port."""
 
 import asyncio
 from dataclasses import dataclass
-from threading import Thread
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import start_http_server
@@ -15,17 +14,12 @@ from realtime.pusher.metrics import Metrics
 @dataclass(frozen=True)
 class MetricsListener:
     server: WSGIServer
-    thread: Thread
-
-    @property
-    def port(self) -> int:
-        return int(self.server.server_port)
 
     @classmethod
     def start(cls, host: str, port: int, metrics: Metrics) -> "MetricsListener":
         """Bound now: a taken port stops the start with its error."""
-        server, thread = start_http_server(port, addr=host, registry=metrics.registry)
-        return cls(server, thread)
+        server, _serving_thread = start_http_server(port, addr=host, registry=metrics.registry)
+        return cls(server)
 
     async def close(self) -> None:
         # `shutdown` waits for the serving thread's loop to notice (half a second at most).

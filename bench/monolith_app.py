@@ -9,6 +9,10 @@ ping), served by uvicorn with uvloop and httptools.
 `PATCH /api/v1/children/{id}` checks the token, reads the user, updates the child (only a
 parent's own), commits, then writes `LiveRefreshContextsUpdated {"contexts": ["children"]}` to
 the subscribers of the parent's and the admins' channels, and answers the child.
+
+With `--hops NATS_URL` it is the front of `bench/hop_floor.py`'s floor instead: sign-in, the
+token check and the WebSocket endpoint as here, but `PATCH` asks the floor's bookings over NATS
+and answers its reply, and frames come from the floor's router over NATS.
 """
 
 import argparse
@@ -24,10 +28,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 import jwt
+import nats
 import orjson
 import uvicorn
 from fastapi import Depends, FastAPI, Form, HTTPException, WebSocket, WebSocketDisconnect
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from nats.aio.client import Client as Nats
 from pwdlib import PasswordHash
 from pydantic import BaseModel
 from sqlalchemy import ForeignKey, String, event, select
@@ -38,6 +44,7 @@ SECRET = "monolith-jwt-secret-0123456789abcdef"
 APP_KEY, APP_SECRET = "local-dev-key", "local-dev-secret"
 ADMIN_CHANNEL = "private-live-refresh.admin"
 PASSWORD = "password"
+FLOOR_UPDATE, FLOOR_FRAMES = "floor.bookings.update_child", "floor.frames"  # bench/hop_floor.py
 
 
 class Base(DeclarativeBase):
@@ -108,7 +115,7 @@ class Channels:
                     self.members[channel].discard(socket)
 
 
-def create_app(database: str, parents: int) -> FastAPI:
+def create_app(database: str, parents: int, hops: str | None = None) -> FastAPI:
     engine = create_async_engine(f"sqlite+aiosqlite:///{database}")
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -124,11 +131,22 @@ def create_app(database: str, parents: int) -> FastAPI:
     bearer = HTTPBearer(auto_error=False)
     socket_ids = itertools.count(1)
 
+    bus: list[Nats] = []  # the floor's NATS connection, with --hops
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await seed()
+        if hops is not None:
+            bus.append(await nats.connect(hops))
+            await bus[0].subscribe(FLOOR_FRAMES, cb=on_floor_frame)
         yield
+        for nc in bus:
+            await nc.close()
         await engine.dispose()
+
+    async def on_floor_frame(msg: Any) -> None:
+        frame = orjson.loads(msg.data)
+        await channels.push(frame["channels"], frame["event"], frame["data"])
 
     app = FastAPI(title="monolith baseline", lifespan=lifespan)
 
@@ -215,7 +233,11 @@ def create_app(database: str, parents: int) -> FastAPI:
         return child
 
     @app.patch("/api/v1/children/{child_id}", response_model=ChildOut)
-    async def update_child(child_id: int, body: ChildUpdateBody, user: CurrentUser) -> Child:
+    async def update_child(child_id: int, body: ChildUpdateBody, user: CurrentUser) -> Any:
+        if bus:
+            request = {"child_id": child_id, "parent_id": user.id, "body": body.model_dump()}
+            reply = await bus[0].request(FLOOR_UPDATE, orjson.dumps(request), timeout=5.0)
+            return orjson.loads(reply.data)
         async with sessions() as session, session.begin():
             child = await session.get(Child, child_id)
             if child is None or (child.parent_id != user.id and user.role != "admin"):
@@ -302,9 +324,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database", required=True)
     parser.add_argument("--parents", type=int, default=20)
+    parser.add_argument("--hops", metavar="NATS_URL", help="be the front of bench/hop_floor.py")
     args = parser.parse_args()
     uvicorn.run(
-        create_app(args.database, args.parents),
+        create_app(args.database, args.parents, args.hops),
         host="127.0.0.1",
         port=args.port,
         loop="uvloop",

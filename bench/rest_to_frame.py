@@ -9,7 +9,9 @@ Each system in turn, alone on the machine:
   migrations, every service), on free loopback ports and a temporary data directory, without a
   spans file (as a developer runs it);
 - `monolith`: `bench/monolith_app.py`, one FastAPI process with SQLite and an in-process Pusher
-  WebSocket endpoint.
+  WebSocket endpoint;
+- `floor` (only when asked for): the stack's hops with no work at each (`bench/hop_floor.py`):
+  what this architecture costs per mutation before any service does anything.
 
 Per system, `--parents` parents sign in, each adds a child, and each opens an Echo-style Pusher
 connection (`frame_client.Subscriber`) to its own `private-live-refresh.{id}`, authorised through
@@ -53,6 +55,7 @@ from typing import Any
 import orjson
 from frame_client import HttpPool, Subscriber
 
+from testkit.nats_server import nats_server_binary
 from testkit.ports import free_port
 
 HERE = Path(__file__).resolve().parent
@@ -63,6 +66,7 @@ TARGETS = {"p50_ms_at_100": 15.0, "p99_ms_at_100": 50.0, "cpu_vs_monolith": 2.0}
 # The processes a PATCH passes through before its frame; the others (the notifications feed and
 # dispatcher, trainers) read the same event for work of their own, which the monolith lacks.
 ON_PATH = {"gateway", "bookings", "realtime", "realtime-router", "nats-server", "monolith"}
+ON_PATH |= {"front", "hop-bookings", "hop-router"}  # the floor's
 
 
 # -- processes and their CPU ------------------------------------------------------------------
@@ -96,15 +100,22 @@ class System:
     data: Path
     emails: list[str]
     admin_email: str | None = None  # creates the parents' accounts when they are not seeded
+    helpers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)  # the floor's
 
     def pids(self) -> dict[str, int]:
-        found = {self.name if self.name == "monolith" else "devstack": self.process.pid}
+        first = {"monolith": "monolith", "floor": "front"}.get(self.name, "devstack")
+        found = {first: self.process.pid}
+        found |= {name: helper.pid for name, helper in self.helpers.items()}
         run = self.data / "run"
         if run.exists():
             found |= {f.stem: int(f.read_text()) for f in run.glob("*.pid")}
         return found
 
     def stop(self, timeout: float = 30.0) -> None:
+        for helper in self.helpers.values():
+            if helper.poll() is None:
+                helper.send_signal(signal.SIGTERM)
+                helper.wait(timeout)
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -155,11 +166,12 @@ def start_stack(name: str, root: Path, python: str, parents: int) -> System:
     return System(name, process, api_port, ws_url, root, emails, "admin@cams.test")
 
 
-def start_monolith(root: Path, parents: int) -> System:
+def start_monolith(root: Path, parents: int, options: list[str] | None = None) -> System:
     port = free_port()
     log = root / "monolith.log"
     argv = [sys.executable, str(HERE / "monolith_app.py"), "--port", str(port)]
     argv += ["--database", str(root / "monolith.db"), "--parents", str(parents)]
+    argv += options or []
     process = subprocess.Popen(argv, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while not _listening(port):
@@ -171,6 +183,39 @@ def start_monolith(root: Path, parents: int) -> System:
     return System(
         "monolith", process, port, f"ws://127.0.0.1:{port}/app/local-dev-key", root, emails
     )
+
+
+def start_floor(root: Path, parents: int) -> System:
+    """`bench/hop_floor.py`'s processes on a nats-server of their own, its front the monolith's
+    process with `--hops`."""
+    nats_port = free_port()
+    url, nats = f"nats://127.0.0.1:{nats_port}", str(root / "nats")
+    helpers = {
+        "nats-server": subprocess.Popen(
+            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(nats_port), "-js", "-sd", nats],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    }
+    try:
+        hops = [sys.executable, str(HERE / "hop_floor.py")]
+        deadline = time.monotonic() + 30
+        while subprocess.run([*hops, "setup", "--nats", url], capture_output=True).returncode:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the floor's stream could not be set up")
+            time.sleep(0.2)
+        for role in ("bookings", "router", "notifications"):
+            log = (root / f"hop-{role}.log").open("wb")
+            helpers[f"hop-{role}"] = subprocess.Popen(
+                [*hops, role, "--nats", url], stdout=log, stderr=subprocess.STDOUT
+            )
+        front = start_monolith(root, parents, ["--hops", url])
+    except BaseException:
+        for helper in helpers.values():
+            helper.kill()
+        raise
+    front.name, front.helpers = "floor", helpers
+    return front
 
 
 def _listening(port: int) -> bool:
@@ -501,11 +546,13 @@ def verdict(stack: dict[str, Any], mono: dict[str, Any]) -> dict[str, Any]:
 def started(name: str, args: argparse.Namespace) -> Iterator[System]:
     with tempfile.TemporaryDirectory(prefix=f"rest-to-frame-{name}-") as tmp:
         root = Path(tmp)
-        system = (
-            start_monolith(root, args.parents)
-            if name == "monolith"
-            else start_stack(name, root, args.stack_python.get(name, sys.executable), args.parents)
-        )
+        if name == "monolith":
+            system = start_monolith(root, args.parents)
+        elif name == "floor":
+            system = start_floor(root, args.parents)
+        else:
+            python = args.stack_python.get(name, sys.executable)
+            system = start_stack(name, root, python, args.parents)
         try:
             yield system
         finally:

@@ -7,6 +7,7 @@ import pytest
 from nats.errors import Error as NatsError
 
 from contracts.bookings import CreateChild
+from gateway.settings import GatewaySettings
 from testkit.stack import RunningStack
 
 from .conftest import login
@@ -42,6 +43,14 @@ async def test_services_work_as_their_own_users_and_nats_refuses_them_nothing(
     assert children.status_code == 200, children.text
     versions = await api.get("/live-refresh/versions", headers=parent.headers)  # -> router
     assert versions.status_code == 200, versions.text
+    # The sign-in was counted in the bucket the gateway's replicas share, as its own user.
+    gateway = await nats.connect(stack.nats_url, **stack.nats_login("gateway"))
+    try:
+        bucket = f"KV_{GatewaySettings().auth_attempts_bucket}"
+        stored = await gateway.jetstream().stream_info(bucket)
+        assert stored.state.messages >= 2  # the address's count and the email's
+    finally:
+        await gateway.close()
 
     # Logged in as the edge, a bookings request is refused: the admin-actor request
     # cannot come from the internet-facing process.

@@ -19,6 +19,7 @@ from devstack.nats_auth import (
     password_variable,
     production_auth,
 )
+from gateway.settings import GatewaySettings
 from notifications.bootstrap import FEED_STREAMS
 from notifications.consumers import events as notification_events
 from realtime.cluster.cluster import TERMINATE_SUBJECT
@@ -105,4 +106,5 @@ def test_the_names_the_permissions_list_are_the_services_own() -> None:
     assert perms.VERSIONS_BUCKET == versions.BUCKET
     assert perms.GAPS_BUCKET == recovery.GAPS_BUCKET
     assert RealtimeSettings().presence_bucket == perms.PRESENCE_BUCKET
+    assert GatewaySettings().auth_attempts_bucket == perms.AUTH_ATTEMPTS_BUCKET
     assert perms.covers(perms.REALTIME_CLUSTER, TERMINATE_SUBJECT)

@@ -1,14 +1,18 @@
 """The gateway's limits (docs/security.md), each through the wire against a real gateway: sign-in
-attempts per client address and per email (429 with Retry-After), password hashes at once (503
-with Retry-After), body size (413, declared or chunked), head size (431), and /metrics kept off
-the public port."""
+attempts per client address and per email (429 with Retry-After), shared by the replicas on one
+NATS and counted per process while NATS is away, password hashes at once (503 with
+Retry-After), body size (413, declared or chunked), head size (431), and /metrics kept off the
+public port."""
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
 import orjson
+from nats.js.errors import NoKeysError
 
 from testkit.nats_server import NatsServer
 from testkit.waiting import eventually
@@ -190,3 +194,110 @@ async def test_metrics_port_zero_serves_no_metrics(nats_server: NatsServer, tmp_
     async with _gateway(nats_server, tmp_path, metrics_port=0) as (client, settings):
         assert settings.metrics_port == 0
         assert (await client.get(f"http://127.0.0.1:{settings.port}/metrics")).status_code == 404
+
+
+# -- attempts counted across replicas (gateway.limits.attempts) --------------------------------
+
+
+def _two_gateways(nats_server: NatsServer, tmp_path: Path, **settings: Any) -> Any:
+    """Two replicas on one NATS, each with its own database (and the demo users)."""
+    stack = contextlib.AsyncExitStack()
+
+    async def enter() -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
+        clients = []
+        for name in ("a", "b"):
+            url = f"sqlite:///{tmp_path / f'gateway-{name}.db'}"
+            client, _ = await stack.enter_async_context(
+                running_gateway(nats_server.url, url, **settings)
+            )
+            clients.append(client)
+        return clients[0], clients[1]
+
+    return stack, enter
+
+
+async def test_replicas_share_the_per_address_limit(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    stack, enter = _two_gateways(nats_server, tmp_path, auth_attempts_per_address=3)
+    async with stack:
+        a, b = await enter()
+        for client in (a, b, a):
+            assert (await client.post("/auth/login", json=WRONG)).status_code == 401
+        # Three attempts between them: each replica alone would have allowed three.
+        _rate_limited(await b.post("/auth/login", json=RIGHT))
+        _rate_limited(await a.post("/auth/login", json=RIGHT))
+
+
+async def test_replicas_share_the_per_email_limit(nats_server: NatsServer, tmp_path: Path) -> None:
+    stack, enter = _two_gateways(nats_server, tmp_path, auth_attempts_per_email=2)
+    async with stack:
+        a, b = await enter()
+        assert (await a.post("/auth/login", json=WRONG)).status_code == 401
+        assert (await b.post("/auth/login", json=WRONG)).status_code == 401
+        _rate_limited(await a.post("/auth/login", json={**WRONG, "password": "password"}))
+        assert (await b.post("/auth/login", json=RIGHT)).status_code == 200
+
+
+async def test_attempts_at_once_on_two_replicas_get_no_more_than_the_limit(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    stack, enter = _two_gateways(nats_server, tmp_path, auth_attempts_per_address=4)
+    async with stack:
+        a, b = await enter()
+        answers = await asyncio.gather(
+            *(client.post("/auth/login", json=WRONG) for client in (a, b) * 6)
+        )
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses == [401] * 4 + [429] * 8, statuses
+
+
+async def test_the_shared_counts_name_no_address_or_email(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    async with _gateway(nats_server, tmp_path) as (client, config):
+        assert (await client.post("/auth/login", json=WRONG)).status_code == 401
+        nc = await nats.connect(nats_server.url)
+        try:
+            kv = await nc.jetstream().key_value(config.auth_attempts_bucket)
+            keys = list(await kv.keys())
+            values = [(await kv.get(key)).value or b"" for key in keys]
+        finally:
+            await nc.close()
+    assert sorted(key.split(".")[0] for key in keys) == ["address", "email"]
+    for text in [*keys, *(v.decode() for v in values)]:
+        assert "127.0.0.1" not in text and "cams.test" not in text, text
+
+
+async def _shared_keys(nats_url: str, bucket: str) -> list[str]:
+    nc = await nats.connect(nats_url)
+    try:
+        kv = await nc.jetstream().key_value(bucket)
+        try:
+            return list(await kv.keys())
+        except NoKeysError:
+            return []
+    finally:
+        await nc.close()
+
+
+async def test_while_nats_is_away_each_replica_counts_its_own_attempts(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    async with _gateway(nats_server, tmp_path, auth_attempts_per_address=2) as (client, config):
+        nats_server.stop()
+        # Sign-in goes on (the users are the gateway's own), limited by this process's count.
+        for _ in range(2):
+            assert (await client.post("/auth/login", json=RIGHT)).status_code == 200
+        _rate_limited(await client.post("/auth/login", json=RIGHT))
+
+        # NATS back (its in-memory bucket gone): the counts are shared again, in a new bucket.
+        nats_server.start()
+
+        async def counted_in_nats() -> bool:
+            await client.post("/auth/login", json={**RIGHT, "email": "trainer@cams.test"})
+            with contextlib.suppress(Exception):
+                return bool(await _shared_keys(nats_server.url, config.auth_attempts_bucket))
+            return False
+
+        await eventually(counted_in_nats, timeout=20)

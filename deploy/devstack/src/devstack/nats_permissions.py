@@ -25,6 +25,8 @@ from messaging.connection import inbox_prefix
 VERSIONS_BUCKET = "live_refresh_versions"
 GAPS_BUCKET = "live_refresh_gaps"
 PRESENCE_BUCKET = "realtime_presence"
+# The gateway's sign-in attempt counts, shared by its replicas (`gateway.limits.attempts`).
+AUTH_ATTEMPTS_BUCKET = "gateway_auth_attempts"
 # Core NATS subjects of the realtime instances among themselves (terminate orders).
 REALTIME_CLUSTER = "realtime.cluster.>"
 
@@ -193,8 +195,14 @@ def domain_service(
 
 
 def gateway() -> Grant:
-    """The API: any request, and the identity events it owns (users)."""
-    return connection("gateway") | sends(REQUESTS) | publishes_events(identity.IDENTITY_EVENTS)
+    """The API: any request, the identity events it owns (users), and the sign-in attempt
+    counts its replicas share."""
+    return (
+        connection("gateway")
+        | sends(REQUESTS)
+        | publishes_events(identity.IDENTITY_EVENTS)
+        | uses_bucket(AUTH_ATTEMPTS_BUCKET)
+    )
 
 
 def realtime_edge(user: str = "realtime-edge") -> Grant:

@@ -6,10 +6,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
+from nats.aio.client import Client
 from starlette.types import ASGIApp
 
 from gateway.adapters.repositories import SqlUserDirectory
 from gateway.app import create_app
+from gateway.limits.attempts import (
+    AttemptLimits,
+    Attempts,
+    LocalAttempts,
+    SharedAttempts,
+    SharedBucket,
+)
 from gateway.limits.auth_guard import AuthGuard
 from gateway.limits.head_size import head_size_limited
 from gateway.metrics_listener import bind, metrics_app
@@ -47,7 +55,7 @@ async def start(settings: GatewaySettings) -> Running:
         nc=nats.nc,
         new_uow=new_uow,
         directory=SqlUserDirectory(database.engine),
-        auth_guard=AuthGuard(settings),
+        auth_guard=AuthGuard(settings, attempts(settings, nats.nc)),
     )
     if settings.seed_demo_users:
         await seed_demo_users(state)
@@ -56,6 +64,27 @@ async def start(settings: GatewaySettings) -> Running:
     if metrics_socket is not None:
         _serve(running, "metrics", _config(metrics_app(), settings), [metrics_socket])
     return running
+
+
+def attempts(settings: GatewaySettings, nc: Client) -> Attempts:
+    """Sign-in attempts counted across the replicas in NATS, or in this process only."""
+    limits = AttemptLimits(
+        settings.auth_attempts_per_address,
+        settings.auth_attempts_per_email,
+        settings.auth_attempts_window_seconds,
+    )
+    local = LocalAttempts(limits, settings.auth_tracked_keys)
+    if not settings.auth_attempts_shared:
+        return local
+    bucket = SharedBucket(
+        settings.auth_attempts_bucket,
+        settings.auth_attempts_bucket_max_bytes,
+        settings.auth_attempts_replicas,
+    )
+    timeout = settings.auth_attempts_timeout_seconds
+    return SharedAttempts(
+        nc.jetstream(), limits, bucket, local, timeout, connected=lambda: nc.is_connected
+    )
 
 
 def _config(app: ASGIApp, settings: GatewaySettings, port: int = 0) -> uvicorn.Config:

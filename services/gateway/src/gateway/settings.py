@@ -53,12 +53,21 @@ class GatewaySettings(DatabaseServiceSettings):
 
     # -- limits (docs/security.md) --
     # Sign-in and registration (each an Argon2 hash): attempts allowed per client address and
-    # per email within a sliding window, counted by token buckets in this process (so per
-    # gateway replica), at most `auth_tracked_keys` of each kind (least recently used forgotten).
+    # per email within a sliding window, counted by token buckets (`limits.attempts`) that every
+    # gateway replica shares in the NATS KV bucket `auth_attempts_bucket` (in memory, at most
+    # `auth_attempts_bucket_max_bytes`). While NATS does not answer within
+    # `auth_attempts_timeout_seconds`, or with `auth_attempts_shared` off, each replica counts
+    # in its own process, at most `auth_tracked_keys` of each kind (least recently used
+    # forgotten).
     auth_attempts_per_address: int = Field(default=60, ge=1)
     auth_attempts_per_email: int = Field(default=20, ge=1)
     auth_attempts_window_seconds: float = Field(default=60.0, gt=0)
     auth_tracked_keys: int = Field(default=100_000, ge=1)
+    auth_attempts_shared: bool = True
+    auth_attempts_bucket: str = Field(default="gateway_auth_attempts", pattern=r"^[A-Za-z0-9_-]+$")
+    auth_attempts_bucket_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024)
+    auth_attempts_replicas: int = Field(default=1, ge=1, le=5)
+    auth_attempts_timeout_seconds: float = Field(default=0.5, gt=0)
     # Password hashes run at once (CPU-bound threads) and requests allowed to wait for one;
     # past that a request is answered 503 with Retry-After instead of queueing without bound.
     password_hash_concurrency: int = Field(default=2, ge=1)

@@ -1,5 +1,6 @@
 """What stands before every password hash: a rate limit on sign-in and registration attempts,
-per client address and per email, and the bound on hashes at once (docs/security.md).
+per client address and per email (`limits.attempts`: across the replicas, or in this process),
+and the bound on hashes at once (docs/security.md).
 
 The client address is the connection's peer, or what a trusted proxy says in X-Forwarded-For
 (uvicorn's proxy headers, on only when `trusted_proxies` names some).
@@ -10,8 +11,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import HTTPException, Request, status
 
+from gateway.limits.attempts import Attempts
 from gateway.limits.hash_slots import HashSlots, HashSlotsBusy
-from gateway.limits.token_buckets import TokenBuckets, retry_after
+from gateway.limits.token_buckets import retry_after
 from gateway.settings import GatewaySettings
 
 # A full queue of hashes drains within a second or two: retry then.
@@ -19,11 +21,8 @@ BUSY_RETRY_AFTER_SECONDS = 1
 
 
 class AuthGuard:
-    def __init__(self, settings: GatewaySettings) -> None:
-        window = settings.auth_attempts_window_seconds
-        keys = settings.auth_tracked_keys
-        self.by_address = TokenBuckets(settings.auth_attempts_per_address, window, keys)
-        self.by_email = TokenBuckets(settings.auth_attempts_per_email, window, keys)
+    def __init__(self, settings: GatewaySettings, attempts: Attempts) -> None:
+        self.attempts = attempts
         self.hash_slots = HashSlots(
             settings.password_hash_concurrency, settings.password_hash_waiting
         )
@@ -34,15 +33,13 @@ class AuthGuard:
         nothing), else a hash slot."""
         address = request.client.host if request.client else "unknown"
         email = email.strip().lower()
-        wait = max(self.by_address.wait_seconds(address), self.by_email.wait_seconds(email))
+        wait = await self.attempts.admit(address, email)
         if wait > 0:
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS,
                 "too many sign-in attempts; retry later",
                 headers={"Retry-After": str(retry_after(wait))},
             )
-        self.by_address.take(address)
-        self.by_email.take(email)
         async with self.hashing():
             yield
 

@@ -290,6 +290,11 @@ async def test_while_nats_is_away_each_replica_counts_its_own_attempts(
         for _ in range(2):
             assert (await client.post("/auth/login", json=RIGHT)).status_code == 200
         _rate_limited(await client.post("/auth/login", json=RIGHT))
+        metrics = f"http://{config.metrics_host}:{config.metrics_port}/metrics"
+        assert (
+            'gateway_auth_attempts_counted_total{where="process"}'
+            in (await client.get(metrics)).text
+        )
 
         # NATS back (its in-memory bucket gone): the counts are shared again, in a new bucket.
         nats_server.start()

@@ -1,4 +1,5 @@
-"""Prometheus metrics of the REST gateway: requests by route and status, and their latency."""
+"""Prometheus metrics of the REST gateway: requests by route and status, their latency, and
+where sign-in attempts were counted."""
 
 import time
 
@@ -8,6 +9,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 REQUESTS = Counter("gateway_http_requests", "REST requests answered", ["method", "route", "status"])
 LATENCY = Histogram(
     "gateway_http_request_seconds", "Time to answer a REST request", ["method", "route"]
+)
+# "shared": in the NATS KV bucket of every replica; "process": in this replica alone (NATS away).
+ATTEMPTS_COUNTED = Counter(
+    "gateway_auth_attempts_counted", "Sign-in and registration attempts counted", ["where"]
 )
 
 

@@ -9,7 +9,7 @@ Two ways to count them, one interface (`admit`):
   would. Keys are digests (no address or email is stored); a bucket entry expires a window after
   its last attempt, when it would be full again anyway. While NATS is away or does not answer
   within `timeout` the replica counts in its own process (`fallback`) rather than refuse every
-  sign-in or let every one through.
+  sign-in or let every one through; `gateway_auth_attempts_counted_total{where}` shows which.
 
 An attempt refused costs nothing: both buckets are read first, and tokens are taken only when
 both have one. Two replicas racing for a key's last token retry on the revision, and the loser
@@ -32,6 +32,7 @@ from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSe
 from nats.js.kv import KeyValue
 
 from gateway.limits.token_buckets import TokenBuckets
+from gateway.metrics import ATTEMPTS_COUNTED
 
 log = logging.getLogger(__name__)
 
@@ -120,16 +121,18 @@ class SharedAttempts:
         if not self._shared:
             log.warning("sign-in attempts counted in NATS again")
         self._shared = True
+        ATTEMPTS_COUNTED.labels("shared").inc()
         return wait
 
     async def _alone(self, address: str, email: str, why: str) -> float:
         if self._shared:
             log.warning("sign-in attempts counted in this process only: %s", why)
         self._shared = False
+        ATTEMPTS_COUNTED.labels("process").inc()
         return await self._fallback.admit(address, email)
 
     async def _admit(self, address: str, email: str) -> float:
-        kv = self._kv or await self._open()
+        kv = self._kv if self._kv is not None else await self._open()
         limits = self._limits
         keys = [
             (_key("address", address), limits.per_address),

@@ -17,17 +17,23 @@ import pytest
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
 
-from contracts.bookings import BookingCreated, CreateChild, GetSchedule
+from bookings import bootstrap as bookings_bootstrap
+from contracts.bookings import BOOKINGS_EVENTS, BookingCreated, CreateChild, GetSchedule
 from contracts.identity import UserCreated
 from contracts.live import GetContextVersions, deliver_subject, frame_subjects, relay_subject
 from contracts.notifications import MarkNotificationRead, NotificationCreated
 from contracts.realtime import ChannelOccupied
 from contracts.trainers import CheckAssignable, TrainerAvailabilityChanged
 from devstack.nats_auth import DEV_USERS, render
+from gateway import bootstrap as gateway_bootstrap
 from messaging.connection import Credentials, close, connect
-from messaging.streams import ensure_streams
+from messaging.streams import StreamLimits, ensure_streams
+from notifications import bootstrap as notifications_bootstrap
+from realtime import bootstrap as realtime_bootstrap
+from realtime.settings import Role
 from testkit.nats_server import NatsServer
 from testkit.waiting import eventually
+from trainers import bootstrap as trainers_bootstrap
 
 PASSWORDS = {user: f"test-password-of-{user}" for user in DEV_USERS}
 FRAME = deliver_subject("cams", "private-live-refresh.7")
@@ -288,13 +294,70 @@ async def test_a_refused_service_logs_the_violation_as_an_error(
         await close(client)
 
 
+KEEPS = {
+    "gateway": gateway_bootstrap.KEEPS,
+    "bookings": bookings_bootstrap.KEEPS,
+    "trainers": trainers_bootstrap.KEEPS,
+    "notifications": notifications_bootstrap.KEEPS,
+    "realtime-edge": realtime_bootstrap.KEEPS[Role.edge],
+    "realtime-router": realtime_bootstrap.KEEPS[Role.router],
+}
+
+
 async def test_every_service_user_can_make_sure_the_streams_exist(secured: NatsServer) -> None:
-    for user in SERVICES:
+    # Each in turn, as its start does: the first creates every stream, with tighter limits than
+    # the later ones bring, so each later start finds the streams it does not keep changed.
+    for n, user in enumerate(SERVICES):
         client = await nats.connect(secured.url, **Credentials(user, PASSWORDS[user]).options())
+        limits = StreamLimits(max_bytes=(64 + n) * 1024 * 1024)
         try:
-            await asyncio.wait_for(ensure_streams(client.jetstream()), 10)
+            await asyncio.wait_for(
+                ensure_streams(client.jetstream(), limits=limits, keeps=KEEPS[user]), 10
+            )
         finally:
             await client.close()
+    # Each stream has its keeper's limits, whichever start came after it.
+    client = await nats.connect(
+        secured.url, **Credentials("gateway", PASSWORDS["gateway"]).options()
+    )
+    try:
+        for n, user in enumerate(SERVICES):
+            for stream in KEEPS[user]:
+                if stream.dead_letters:  # kept by every consumer: the last one's
+                    continue
+                info = await client.jetstream().stream_info(stream.name)
+                assert info.config.max_bytes == (64 + n) * 1024 * 1024, (user, stream.name)
+    finally:
+        await client.close()
+
+
+async def test_only_the_service_that_keeps_a_stream_may_change_its_limits(
+    secured: NatsServer,
+) -> None:
+    client = await nats.connect(
+        secured.url, **Credentials("bookings", PASSWORDS["bookings"]).options()
+    )
+    try:
+        await ensure_streams(client.jetstream(), keeps=KEEPS["bookings"])
+    finally:
+        await client.close()
+    bigger = StreamLimits(max_bytes=600 * 1024 * 1024)
+    for user in ("realtime-edge", "gateway"):
+        client = await nats.connect(secured.url, **Credentials(user, PASSWORDS[user]).options())
+        try:
+            with pytest.raises((NatsError, TimeoutError)):
+                await client.jetstream(timeout=2).update_stream(bigger.config(BOOKINGS_EVENTS))
+        finally:
+            await client.close()
+    client = await nats.connect(
+        secured.url, **Credentials("bookings", PASSWORDS["bookings"]).options()
+    )
+    try:
+        await client.jetstream().update_stream(bigger.config(BOOKINGS_EVENTS))
+        info = await client.jetstream().stream_info(BOOKINGS_EVENTS.name)
+        assert info.config.max_bytes == 600 * 1024 * 1024
+    finally:
+        await client.close()
 
 
 async def test_a_service_with_a_wrong_password_logs_the_refusal_as_an_error(

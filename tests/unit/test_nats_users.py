@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from bookings import bootstrap as bookings_bootstrap
 from devstack import nats_permissions as perms
 from devstack.nats_auth import (
     CREDENTIALS_FILE,
@@ -19,14 +20,18 @@ from devstack.nats_auth import (
     password_variable,
     production_auth,
 )
+from gateway import bootstrap as gateway_bootstrap
 from gateway.settings import GatewaySettings
+from notifications import bootstrap as notifications_bootstrap
 from notifications.bootstrap import FEED_STREAMS
 from notifications.consumers import events as notification_events
+from realtime import bootstrap as realtime_bootstrap
 from realtime.cluster.cluster import TERMINATE_SUBJECT
 from realtime.live_refresh import recovery, versions
 from realtime.live_refresh.triggers import routed_streams
-from realtime.settings import RealtimeSettings
+from realtime.settings import RealtimeSettings, Role
 from realtime.webhooks import sender
+from trainers import bootstrap as trainers_bootstrap
 from trainers.consumers import identity as trainer_profiles
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,4 +112,21 @@ def test_the_names_the_permissions_list_are_the_services_own() -> None:
     assert perms.GAPS_BUCKET == recovery.GAPS_BUCKET
     assert RealtimeSettings().presence_bucket == perms.PRESENCE_BUCKET
     assert GatewaySettings().auth_attempts_bucket == perms.AUTH_ATTEMPTS_BUCKET
+
+
+def test_each_user_may_change_the_limits_of_the_streams_its_service_keeps_and_no_other() -> None:
+    keeps = {
+        "gateway": gateway_bootstrap.KEEPS,
+        "bookings": bookings_bootstrap.KEEPS,
+        "trainers": trainers_bootstrap.KEEPS,
+        "notifications": notifications_bootstrap.KEEPS,
+        "realtime-edge": realtime_bootstrap.KEEPS[Role.edge],
+        "realtime-router": realtime_bootstrap.KEEPS[Role.router],
+        "realtime": realtime_bootstrap.KEEPS[Role.all],
+    }
+    grants = perms.service_grants()
+    assert set(grants) == set(keeps)
+    for user, grant in grants.items():
+        updates = {p for p in grant.publish if p.startswith("$JS.API.STREAM.UPDATE.")}
+        assert updates == {f"$JS.API.STREAM.UPDATE.{s.name}" for s in keeps[user]}, user
     assert perms.covers(perms.REALTIME_CLUSTER, TERMINATE_SUBJECT)

@@ -79,6 +79,23 @@ async def test_streams_created_by_the_old_code_take_the_limits_and_keep_their_me
     assert (dead.discard, dead.max_bytes) == (DiscardPolicy.OLD, limits.dead_letter_max_bytes)
 
 
+async def test_a_start_brings_only_the_streams_it_keeps_to_its_limits(
+    bare_js: JetStreamContext,
+) -> None:
+    js = bare_js
+    await ensure_streams(js, limits=StreamLimits(max_bytes=64 * 1024 * 1024))
+    # Another service's start, with other limits: it keeps only the bookings stream.
+    other = StreamLimits(max_bytes=96 * 1024 * 1024)
+    await ensure_streams(js, limits=other, keeps=(BOOKINGS_EVENTS,))
+    assert (await js.stream_info(BOOKINGS_EVENTS.name)).config.max_bytes == other.max_bytes
+    kept_elsewhere = (await js.stream_info(REALTIME_EVENTS.name)).config
+    assert kept_elsewhere.max_bytes == 64 * 1024 * 1024
+    # A stream that is missing is made by any start, with that start's limits.
+    await js.delete_stream(REALTIME_EVENTS.name)
+    await ensure_streams(js, limits=other, keeps=(BOOKINGS_EVENTS,))
+    assert (await js.stream_info(REALTIME_EVENTS.name)).config.max_bytes == other.max_bytes
+
+
 async def test_a_full_stream_refuses_and_the_outbox_keeps_the_rows_until_there_is_room(
     engine: AsyncEngine, bare_js: JetStreamContext
 ) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from contracts import bookings, identity, live, notifications, realtime, trainers
 from contracts.catalogue import EVENTS, REQUESTS, STREAMS, stream_of
 from contracts.envelope import Request
-from contracts.streams import StreamSpec, dead_letter_subject
+from contracts.streams import DEAD_LETTERS, StreamSpec, dead_letter_subject
 from messaging.connection import inbox_prefix
 
 # The realtime KV buckets (their streams are `KV_<bucket>`, their subjects `$KV.<bucket>.>`).
@@ -90,11 +90,15 @@ def _subjects(requests: Iterable[type[Request[Any]]]) -> set[str]:
 
 def connection(user: str) -> Grant:
     """What every connection needs: its own inbox, and making sure every contract stream
-    exists (each service runs `ensure_streams` at start)."""
-    ensure = {
-        f"$JS.API.STREAM.{op}.{s.name}" for s in STREAMS for op in ("INFO", "CREATE", "UPDATE")
-    }
+    exists (each service runs `ensure_streams` at start). Changing a stream's limits is only
+    for the service that keeps it (`keeps`)."""
+    ensure = {f"$JS.API.STREAM.{op}.{s.name}" for s in STREAMS for op in ("INFO", "CREATE")}
     return Grant(publish=ensure, subscribe={f"{inbox_prefix(user)}.>"})
+
+
+def keeps(*streams: StreamSpec) -> Grant:
+    """Bring these streams to the deployment's limits (each service's `KEEPS`)."""
+    return Grant(publish={f"$JS.API.STREAM.UPDATE.{s.name}" for s in streams})
 
 
 def publishes_events(stream: StreamSpec) -> Grant:
@@ -188,6 +192,7 @@ def domain_service(
     return (
         connection(name)
         | publishes_events(stream)
+        | keeps(stream, *([DEAD_LETTERS] if consumers else []))
         | serves(name, _requests_of(name))
         | sends(_subjects(requests))
         | consumes(*consumers)
@@ -201,6 +206,7 @@ def gateway() -> Grant:
         connection("gateway")
         | sends(REQUESTS)
         | publishes_events(identity.IDENTITY_EVENTS)
+        | keeps(identity.IDENTITY_EVENTS)
         | uses_bucket(AUTH_ATTEMPTS_BUCKET)
     )
 
@@ -213,6 +219,7 @@ def realtime_edge(user: str = "realtime-edge") -> Grant:
         | Grant(publish={f"{live.RELAY_PREFIX}.>"})
         | frames_heard()
         | publishes_events(realtime.REALTIME_EVENTS)
+        | keeps(realtime.REALTIME_EVENTS)
         | Grant(publish={REALTIME_CLUSTER}, subscribe={REALTIME_CLUSTER})
         | uses_bucket(PRESENCE_BUCKET, watch=True)
         | uses_bucket(GAPS_BUCKET, watch=True)
@@ -229,6 +236,7 @@ def realtime_router(user: str = "realtime-router") -> Grant:
         | serves("realtime", _requests_of("live"))
         | uses_bucket(VERSIONS_BUCKET)
         | consumes(*ROUTER_CONSUMERS, *WEBHOOK_CONSUMERS)
+        | keeps(live.LIVE_EVENTS, DEAD_LETTERS)  # live events have no publisher among us
     )
 
 

@@ -6,15 +6,18 @@ Messages age out after `max_age_seconds`; consumers are durable and normally cur
 a consumer stopped for longer than that misses history. Dead letters drop their oldest instead.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import BadRequestError, NotFoundError
 
 from contracts.catalogue import STREAMS
 from contracts.streams import StreamSpec
 
+# JetStream's answer to creating a stream that exists with another configuration.
+STREAM_NAME_IN_USE = 10058
 DUPLICATE_WINDOW_SECONDS = 24 * 3600  # the outbox may retry a publish long after the first try
 _DAY = 24 * 3600
 _MIB = 1024**2
@@ -23,8 +26,8 @@ _MIB = 1024**2
 @dataclass(frozen=True)
 class StreamLimits:
     """Every stream's size and age bounds; `runtime.settings.StreamLimitSettings` reads them
-    from the environment. Every service must run with the same values: each start applies its
-    own to the existing streams."""
+    from the environment. Each start applies them to the streams its service keeps (publishes
+    into); a stream another service keeps gets them only if this start creates it."""
 
     # nats-server reserves every stream's max_bytes in its file store at creation (refusing
     # the stream if the sum does not fit): six event streams and dead letters reserve 3.1 GiB.
@@ -63,11 +66,27 @@ async def ensure_streams(
     js: JetStreamContext,
     specs: tuple[StreamSpec, ...] = STREAMS,
     limits: StreamLimits | None = None,
+    keeps: Collection[StreamSpec] | None = None,
 ) -> None:
-    """Create each stream, or bring an existing one (an older deployment's) to these limits."""
+    """Create each stream that is missing. Those in `keeps` (every one when None) are also
+    brought to these limits when they exist (an older deployment's); the others are left as
+    their keeper made them: a service's NATS user may update only the streams it keeps
+    (`devstack.nats_permissions`)."""
+    kept = {spec.name for spec in (specs if keeps is None else keeps)}
     for spec in specs:
         config = (limits or StreamLimits()).config(spec)
+        if spec.name not in kept:
+            await _create_unless_there(js, config)
+            continue
         try:
             await js.update_stream(config)
         except NotFoundError:
             await js.add_stream(config)
+
+
+async def _create_unless_there(js: JetStreamContext, config: StreamConfig) -> None:
+    try:
+        await js.add_stream(config)
+    except BadRequestError as exc:
+        if exc.err_code != STREAM_NAME_IN_USE:  # there with other limits: its keeper's
+            raise

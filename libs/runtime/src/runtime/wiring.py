@@ -2,12 +2,14 @@
 service with a database, its engine and the outbox relay that publishes what it commits, and
 for one that serves requests, the ids of those it applied."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from contracts.streams import StreamSpec
 from database.engine import make_engine
 from database.processed_requests import ProcessedRequests, ProcessedRequestSettings, PruneJob
 from messaging.connection import BusState, Credentials, close, connect
@@ -34,17 +36,22 @@ class Database:
 
 
 async def connect_nats(
-    running: Running, nats_url: str, credentials: Credentials | None = None
+    running: Running,
+    nats_url: str,
+    credentials: Credentials | None = None,
+    keeps: Collection[StreamSpec] = (),
 ) -> Nats:
     """Connect (waiting for NATS if it is not there yet, reconnecting forever after) and make
-    sure every contract stream exists. Without `credentials`, as NATS_USER/NATS_PASSWORD say."""
+    sure every contract stream exists, with the limits of the settings for those the service
+    `keeps` (the streams it publishes into). Without `credentials`, as NATS_USER/NATS_PASSWORD
+    say."""
     bus = BusState()
     login = credentials or NatsLogin().nats_credentials()
     nc = await connect(nats_url, running.name, credentials=login, bus=bus)
     running.closers.append(lambda: close(nc))
     js = nc.jetstream()
     limits = StreamLimitSettings().limits()
-    await patiently(lambda: ensure_streams(js, limits=limits), "contract streams")
+    await patiently(lambda: ensure_streams(js, limits=limits, keeps=keeps), "contract streams")
     return Nats(nc, js, bus)
 
 

@@ -19,6 +19,8 @@ from runtime.service import Schema, ServiceDefinition
 from runtime.wiring import connect_nats, keep_processed_requests, open_database
 
 VERSION = "0.1.0"
+# The streams whose limits its start keeps up to date (the others it only creates if missing).
+KEEPS = (c.BOOKINGS_EVENTS,)
 
 
 def handlers(
@@ -58,7 +60,7 @@ def handlers(
 
 async def start(settings: BookingsSettings) -> Running:
     running = Running("bookings")
-    nats = await connect_nats(running, settings.nats_url)
+    nats = await connect_nats(running, settings.nats_url, keeps=KEEPS)
     database = open_database(running, settings.database_url, nats.js)
     map_aggregates()
 

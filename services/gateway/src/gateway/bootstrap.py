@@ -9,6 +9,7 @@ import uvicorn
 from nats.aio.client import Client
 from starlette.types import ASGIApp
 
+from contracts.identity import IDENTITY_EVENTS
 from gateway.adapters.repositories import SqlUserDirectory
 from gateway.app import create_app
 from gateway.limits.attempts import (
@@ -30,6 +31,10 @@ from runtime.process import Running
 from runtime.service import Schema, ServiceDefinition
 from runtime.wiring import connect_nats, open_database
 
+# The streams it publishes into, whose limits its start keeps up to date (the others it only
+# creates when missing; its NATS user may update no other).
+KEEPS = (IDENTITY_EVENTS,)
+
 
 class _EmbeddedServer(uvicorn.Server):
     """uvicorn inside a service whose `run_service` owns the process's signals."""
@@ -44,7 +49,7 @@ async def start(settings: GatewaySettings) -> Running:
         bind(settings.metrics_host, settings.metrics_port) if settings.metrics_port else None
     )
     running = Running("gateway")
-    nats = await connect_nats(running, settings.nats_url)
+    nats = await connect_nats(running, settings.nats_url, keeps=KEEPS)
     database = open_database(running, settings.database_url, nats.js)
 
     def new_uow() -> UnitOfWork:

@@ -9,6 +9,7 @@ from pathlib import Path
 from contracts import notifications as c
 from contracts.bookings import BOOKINGS_EVENTS
 from contracts.identity import IDENTITY_EVENTS
+from contracts.streams import DEAD_LETTERS
 from contracts.trainers import TRAINERS_EVENTS
 from database.inbox import exactly_once
 from messaging.consumer import DurableConsumer
@@ -25,6 +26,9 @@ from runtime.service import Schema, ServiceDefinition
 from runtime.wiring import connect_nats, keep_processed_requests, open_database
 
 VERSION = "0.2.0"
+# The streams whose limits its start keeps up to date (the others it only creates if missing):
+# its events, and the dead letters its consumer parks.
+KEEPS = (c.NOTIFICATIONS_EVENTS, DEAD_LETTERS)
 # The streams whose every event becomes a feed entry, and may make notifications.
 FEED_STREAMS = (BOOKINGS_EVENTS, TRAINERS_EVENTS, IDENTITY_EVENTS)
 
@@ -44,7 +48,7 @@ def handlers(new_uow: Callable[[], UnitOfWork]) -> Handlers:
 
 async def start(settings: NotificationsSettings) -> Running:
     running = Running("notifications")
-    nats = await connect_nats(running, settings.nats_url)
+    nats = await connect_nats(running, settings.nats_url, keeps=KEEPS)
     database = open_database(running, settings.database_url, nats.js)
     map_aggregates()
 

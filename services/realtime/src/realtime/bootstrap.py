@@ -8,7 +8,9 @@
 `REALTIME_ROLE=all` (the default) runs both in one process.
 """
 
-from contracts.live import GetContextVersions
+from contracts.live import LIVE_EVENTS, GetContextVersions
+from contracts.realtime import REALTIME_EVENTS
+from contracts.streams import DEAD_LETTERS
 from messaging.batch_consumer import BatchConsumer
 from messaging.jetstream_start import patiently
 from messaging.service import serve
@@ -36,11 +38,19 @@ from runtime.wiring import Nats, connect_nats
 VERSION = "0.1.0"
 # The NATS micro service of the router role: the dev stack's readiness pings `$SRV.PING.realtime`.
 SERVICE_NAME = "realtime"
+# The streams whose limits each role's start keeps up to date (the others it only creates if
+# missing): the edge's lifecycle facts; the live events no other service publishes, and the
+# dead letters of the router's consumers.
+KEEPS = {
+    Role.edge: (REALTIME_EVENTS,),
+    Role.router: (LIVE_EVENTS, DEAD_LETTERS),
+    Role.all: (REALTIME_EVENTS, LIVE_EVENTS, DEAD_LETTERS),
+}
 
 
 async def start(settings: RealtimeSettings) -> Running:
     running = Running("realtime")
-    nats = await connect_nats(running, settings.nats_url)
+    nats = await connect_nats(running, settings.nats_url, keeps=KEEPS[settings.role])
     versions = await patiently(
         lambda: ContextVersionStore.open(
             nats.nc, settings.router_ack_timeout_seconds, settings.live_refresh_replicas

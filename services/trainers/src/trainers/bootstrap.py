@@ -8,6 +8,7 @@ from pathlib import Path
 
 from contracts import trainers as c
 from contracts.identity import IDENTITY_EVENTS, UserCreated
+from contracts.streams import DEAD_LETTERS
 from database.inbox import exactly_once
 from messaging.consumer import DurableConsumer, subjects_of
 from messaging.service import Handlers, bind, serve
@@ -31,6 +32,9 @@ from trainers.settings import MAX_AVAILABILITY_DATES, SESSION_ACTIVITY_LOGS, Tra
 from trainers.unit_of_work import SqlTrainersUnitOfWork, UnitOfWork
 
 VERSION = "0.1.0"
+# The streams whose limits its start keeps up to date (the others it only creates if missing):
+# its events, and the dead letters its consumer parks.
+KEEPS = (c.TRAINERS_EVENTS, DEAD_LETTERS)
 
 
 def handlers(
@@ -82,7 +86,7 @@ def handlers(
 
 async def start(settings: TrainersSettings) -> Running:
     running = Running("trainers")
-    nats = await connect_nats(running, settings.nats_url)
+    nats = await connect_nats(running, settings.nats_url, keeps=KEEPS)
     database = open_database(running, settings.database_url, nats.js)
     map_aggregates()
 

@@ -31,7 +31,7 @@ from nats.js.api import KeyValueConfig, StorageType
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
-from gateway.limits.token_buckets import TokenBuckets
+from gateway.limits.token_buckets import TokenBuckets, refilled, seconds_to_a_token
 from gateway.metrics import ATTEMPTS_COUNTED
 
 log = logging.getLogger(__name__)
@@ -138,20 +138,20 @@ class SharedAttempts:
             (_key("address", address), limits.per_address),
             (_key("email", email), limits.per_email),
         ]
-        waits = [
-            self._wait(await self._read(kv, key, capacity), capacity) for key, capacity in keys
-        ]
-        if max(waits) > 0:
-            return max(waits)
-        for key, capacity in keys:
-            wait = await self._take(kv, key, capacity)
+        read = [(key, capacity, await self._read(kv, key, capacity)) for key, capacity in keys]
+        wait = max(self._wait(count, capacity) for _, capacity, count in read)
+        if wait > 0:
+            return wait
+        for key, capacity, count in read:
+            wait = await self._take(kv, key, capacity, count)
             if wait > 0:
                 return wait
         return 0.0
 
-    async def _take(self, kv: KeyValue, key: str, capacity: int) -> float:
+    async def _take(self, kv: KeyValue, key: str, capacity: int, count: _Count) -> float:
+        """Spend one of the key's tokens, as `count` (just read) has them, or as a read after
+        another replica's write does."""
         for _ in range(CONFLICT_RETRIES):
-            count = await self._read(kv, key, capacity)
             wait = self._wait(count, capacity)
             if wait > 0:
                 return wait
@@ -163,7 +163,7 @@ class SharedAttempts:
                     await kv.update(key, value, last=count.revision)
                 return 0.0
             except KeyWrongLastSequenceError:
-                continue  # another replica wrote it first: count again
+                count = await self._read(kv, key, capacity)  # another replica wrote it first
         return self._limits.window_seconds / capacity  # contended beyond reason: refuse
 
     async def _read(self, kv: KeyValue, key: str, capacity: int) -> _Count:
@@ -178,13 +178,13 @@ class SharedAttempts:
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             return _Count(float(capacity), entry.revision)  # not ours: overwritten
         elapsed = max(0.0, self._clock() - at)  # another replica's clock may run ahead
-        refilled = min(float(capacity), tokens + elapsed * capacity / self._limits.window_seconds)
-        return _Count(refilled, entry.revision)
+        return _Count(refilled(tokens, elapsed, capacity, self._rate(capacity)), entry.revision)
 
     def _wait(self, count: _Count, capacity: int) -> float:
-        if count.tokens >= 1:
-            return 0.0
-        return (1 - count.tokens) * self._limits.window_seconds / capacity
+        return seconds_to_a_token(count.tokens, self._rate(capacity))
+
+    def _rate(self, capacity: int) -> float:
+        return capacity / self._limits.window_seconds
 
     async def _open(self) -> KeyValue:
         bucket = self._bucket

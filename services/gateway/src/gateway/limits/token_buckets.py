@@ -13,6 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 
+def refilled(tokens: float, elapsed: float, capacity: float, rate: float) -> float:
+    """A bucket's tokens `elapsed` seconds after it held `tokens`."""
+    return min(capacity, tokens + elapsed * rate)
+
+
+def seconds_to_a_token(tokens: float, rate: float) -> float:
+    """How long until a bucket holding `tokens` has one (0: it has one now)."""
+    return 0.0 if tokens >= 1 else (1 - tokens) / rate
+
+
 @dataclass
 class _Bucket:
     tokens: float
@@ -35,8 +45,7 @@ class TokenBuckets:
 
     def wait_seconds(self, key: str) -> float:
         """How long until `key` has a token (0: it has one now)."""
-        tokens = self._refilled(key).tokens
-        return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+        return seconds_to_a_token(self._refilled(key).tokens, self.rate)
 
     def take(self, key: str) -> None:
         """Spend one of `key`'s tokens; call after `wait_seconds` said 0."""
@@ -51,7 +60,7 @@ class TokenBuckets:
                 self._buckets.popitem(last=False)
         else:
             self._buckets.move_to_end(key)
-            bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
+            bucket.tokens = refilled(bucket.tokens, now - bucket.updated, self.capacity, self.rate)
             bucket.updated = now
         return bucket
 

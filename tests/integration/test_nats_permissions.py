@@ -17,23 +17,19 @@ import pytest
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
 
-from bookings import bootstrap as bookings_bootstrap
 from contracts.bookings import BOOKINGS_EVENTS, BookingCreated, CreateChild, GetSchedule
+from contracts.catalogue import STREAMS
 from contracts.identity import UserCreated
 from contracts.live import GetContextVersions, deliver_subject, frame_subjects, relay_subject
 from contracts.notifications import MarkNotificationRead, NotificationCreated
 from contracts.realtime import ChannelOccupied
 from contracts.trainers import CheckAssignable, TrainerAvailabilityChanged
 from devstack.nats_auth import DEV_USERS, render
-from gateway import bootstrap as gateway_bootstrap
+from devstack.nats_permissions import service_grants
 from messaging.connection import Credentials, close, connect
 from messaging.streams import StreamLimits, ensure_streams
-from notifications import bootstrap as notifications_bootstrap
-from realtime import bootstrap as realtime_bootstrap
-from realtime.settings import Role
 from testkit.nats_server import NatsServer
 from testkit.waiting import eventually
-from trainers import bootstrap as trainers_bootstrap
 
 PASSWORDS = {user: f"test-password-of-{user}" for user in DEV_USERS}
 FRAME = deliver_subject("cams", "private-live-refresh.7")
@@ -294,13 +290,11 @@ async def test_a_refused_service_logs_the_violation_as_an_error(
         await close(client)
 
 
+# The streams each user may update: its service's `KEEPS` (tests/unit/test_nats_users.py
+# holds the grants to them).
 KEEPS = {
-    "gateway": gateway_bootstrap.KEEPS,
-    "bookings": bookings_bootstrap.KEEPS,
-    "trainers": trainers_bootstrap.KEEPS,
-    "notifications": notifications_bootstrap.KEEPS,
-    "realtime-edge": realtime_bootstrap.KEEPS[Role.edge],
-    "realtime-router": realtime_bootstrap.KEEPS[Role.router],
+    user: tuple(s for s in STREAMS if f"$JS.API.STREAM.UPDATE.{s.name}" in grant.publish)
+    for user, grant in service_grants().items()
 }
 
 

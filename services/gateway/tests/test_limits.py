@@ -257,26 +257,22 @@ async def test_the_shared_counts_name_no_address_or_email(
 ) -> None:
     async with _gateway(nats_server, tmp_path) as (client, config):
         assert (await client.post("/auth/login", json=WRONG)).status_code == 401
-        nc = await nats.connect(nats_server.url)
-        try:
-            kv = await nc.jetstream().key_value(config.auth_attempts_bucket)
-            keys = list(await kv.keys())
-            values = [(await kv.get(key)).value or b"" for key in keys]
-        finally:
-            await nc.close()
-    assert sorted(key.split(".")[0] for key in keys) == ["address", "email"]
-    for text in [*keys, *(v.decode() for v in values)]:
+        shared = await _shared_counts(nats_server.url, config.auth_attempts_bucket)
+    assert sorted(key.split(".")[0] for key in shared) == ["address", "email"]
+    for text in [*shared, *(value.decode() for value in shared.values())]:
         assert "127.0.0.1" not in text and "cams.test" not in text, text
 
 
-async def _shared_keys(nats_url: str, bucket: str) -> list[str]:
+async def _shared_counts(nats_url: str, bucket: str) -> dict[str, bytes]:
+    """Every key of the replicas' shared bucket, and its value."""
     nc = await nats.connect(nats_url)
     try:
         kv = await nc.jetstream().key_value(bucket)
         try:
-            return list(await kv.keys())
+            keys = list(await kv.keys())
         except NoKeysError:
-            return []
+            return {}
+        return {key: (await kv.get(key)).value or b"" for key in keys}
     finally:
         await nc.close()
 
@@ -302,7 +298,7 @@ async def test_while_nats_is_away_each_replica_counts_its_own_attempts(
         async def counted_in_nats() -> bool:
             await client.post("/auth/login", json={**RIGHT, "email": "trainer@cams.test"})
             with contextlib.suppress(Exception):
-                return bool(await _shared_keys(nats_server.url, config.auth_attempts_bucket))
+                return bool(await _shared_counts(nats_server.url, config.auth_attempts_bucket))
             return False
 
         await eventually(counted_in_nats, timeout=20)

@@ -55,7 +55,7 @@ from typing import Any
 import orjson
 from frame_client import HttpPool, Subscriber
 
-from testkit.nats_server import nats_server_binary
+from testkit.nats_server import NatsServer
 from testkit.ports import free_port
 
 HERE = Path(__file__).resolve().parent
@@ -101,11 +101,14 @@ class System:
     emails: list[str]
     admin_email: str | None = None  # creates the parents' accounts when they are not seeded
     helpers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)  # the floor's
+    nats: NatsServer | None = None  # the floor's own
 
     def pids(self) -> dict[str, int]:
         first = {"monolith": "monolith", "floor": "front"}.get(self.name, "devstack")
         found = {first: self.process.pid}
         found |= {name: helper.pid for name, helper in self.helpers.items()}
+        if self.nats is not None:
+            found["nats-server"] = self.nats.pid
         run = self.data / "run"
         if run.exists():
             found |= {f.stem: int(f.read_text()) for f in run.glob("*.pid")}
@@ -116,6 +119,8 @@ class System:
             if helper.poll() is None:
                 helper.send_signal(signal.SIGTERM)
                 helper.wait(timeout)
+        if self.nats is not None:
+            self.nats.stop()
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -188,33 +193,28 @@ def start_monolith(root: Path, parents: int, options: list[str] | None = None) -
 def start_floor(root: Path, parents: int) -> System:
     """`bench/hop_floor.py`'s processes on a nats-server of their own, its front the monolith's
     process with `--hops`."""
-    nats_port = free_port()
-    url, nats = f"nats://127.0.0.1:{nats_port}", str(root / "nats")
-    helpers = {
-        "nats-server": subprocess.Popen(
-            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(nats_port), "-js", "-sd", nats],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    }
+    nats = NatsServer(root / "nats")
+    nats.start()
+    helpers: dict[str, subprocess.Popen[bytes]] = {}
     try:
         hops = [sys.executable, str(HERE / "hop_floor.py")]
         deadline = time.monotonic() + 30
-        while subprocess.run([*hops, "setup", "--nats", url], capture_output=True).returncode:
+        while subprocess.run([*hops, "setup", "--nats", nats.url], capture_output=True).returncode:
             if time.monotonic() > deadline:
                 raise RuntimeError("the floor's stream could not be set up")
             time.sleep(0.2)
         for role in ("bookings", "router", "notifications"):
             log = (root / f"hop-{role}.log").open("wb")
             helpers[f"hop-{role}"] = subprocess.Popen(
-                [*hops, role, "--nats", url], stdout=log, stderr=subprocess.STDOUT
+                [*hops, role, "--nats", nats.url], stdout=log, stderr=subprocess.STDOUT
             )
-        front = start_monolith(root, parents, ["--hops", url])
+        front = start_monolith(root, parents, ["--hops", nats.url])
     except BaseException:
         for helper in helpers.values():
             helper.kill()
+        nats.stop()
         raise
-    front.name, front.helpers = "floor", helpers
+    front.name, front.helpers, front.nats = "floor", helpers, nats
     return front
 
 
